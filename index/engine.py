@@ -1,0 +1,175 @@
+"""The answer engine: one loaded index + model, answering `ask`, `search` and `check`.
+
+Loading validates the index and rebuilds it when it is missing, stale (corpus or settings
+changed) or corrupt, with a log line saying which. Queries do one model call (the
+question's embedding) and array work; the engine is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+
+import numpy as np
+
+from . import quotes as quote_selection
+from .build import build_index, corpus_fingerprint
+from .citations import citation_url
+from .config import Settings
+from .embed import Embedder
+from .lexical import Lexicon, gloss_text
+from .records import Answer, Quote
+from .search import Candidate, Searcher
+from .store import (
+    IndexCorrupt,
+    IndexData,
+    IndexMissing,
+    IndexProblem,
+    IndexStale,
+    current_build,
+    load_build,
+    read_manifest,
+)
+from .timestamps import format_hms
+from .verify import CheckResult, QuoteLocator, check_claim
+
+log = logging.getLogger(__name__)
+
+
+class BadQuestion(ValueError):
+    """The question cannot be answered as given (empty, nothing searchable)."""
+
+
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+_CUSTOM_EMOJI = re.compile(r"<a?:(\w+):\d+>")
+_MARKDOWN = re.compile(r"[*_`~|>#\[\]()]+")
+
+
+def clean_question(raw: str, max_chars: int) -> tuple[str, str | None]:
+    """Normalise a user's question for search; returns (question, notice or None).
+
+    Mentions, custom emoji and markdown symbols are dropped (they carry no meaning for
+    search); a question longer than max_chars is cut at a word boundary, with a notice.
+    """
+    text = unicodedata.normalize("NFC", raw or "")
+    text = _CUSTOM_EMOJI.sub(r" \1 ", _MENTION.sub(" ", text))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    text = " ".join(_MARKDOWN.sub(" ", text).split())
+    if not text:
+        raise BadQuestion("the question is empty")
+    notice = None
+    if len(text) > max_chars:
+        cut = text.rfind(" ", 0, max_chars)
+        text = text[: cut if cut > max_chars // 2 else max_chars]
+        notice = f"Your question was {len(raw):,} characters long; only the first {len(text):,} were used."
+    return text, notice
+
+
+class Engine:
+    def __init__(self, settings: Settings, data: IndexData, embedder: Embedder) -> None:
+        self.settings = settings
+        self.data = data
+        self.embedder = embedder
+        self.lexicon = Lexicon(data.bm25, data.zh_en, data.en_zh)
+        self.searcher = Searcher(data, self.lexicon)
+        self.source_sentence_ids: list[list[int]] = [[] for _ in data.sources]
+        for sid, sentence in enumerate(data.sentences):
+            self.source_sentence_ids[sentence.source].append(sid)
+        self.locator = QuoteLocator(
+            data.texts, [[data.sentences[i].start for i in ids] for ids in self.source_sentence_ids]
+        )
+        self._encode_lock = threading.Lock()
+
+    # ---- loading ---------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
+        """Load the live index, building it first when missing, stale or corrupt."""
+        problem = index_problem(settings)
+        if problem is not None:
+            log.warning("%s; building the index now", problem)
+            embedder = embedder or Embedder(settings.index.model)
+            build_index(settings, embedder)
+        try:
+            data = load_build(settings.index_dir)
+        except IndexCorrupt as exc:  # corrupted between the check and the load
+            log.warning("%s; rebuilding the index", exc)
+            embedder = embedder or Embedder(settings.index.model)
+            build_index(settings, embedder)
+            data = load_build(settings.index_dir)
+        return cls(settings, data, embedder or Embedder(settings.index.model))
+
+    # ---- queries ---------------------------------------------------------------------
+
+    def encode(self, text: str) -> np.ndarray:
+        """The question's vector (Chinese parts glossed into English, as at build time)."""
+        with self._encode_lock:  # torch models are not guaranteed thread-safe
+            return self.embedder.encode_one(gloss_text(text, self.data.glosses))
+
+    def candidates(self, question: str) -> list[Candidate]:
+        return self.searcher.candidates(self.encode(question), self.lexicon.terms(question))
+
+    def ask(self, raw_question: str, k: int | None = None) -> Answer:
+        question, notice = clean_question(raw_question, self.settings.max_question_chars)
+        k = k or self.settings.top_k
+        candidates = self.candidates(question)
+        answered, picks = quote_selection.select(candidates, self.data, k)
+        return Answer(
+            question=question,
+            answered=answered,
+            quotes=[self.quote(p) for p in picks],
+            notice=notice,
+        )
+
+    def search(self, raw_query: str, limit: int = 25) -> list[Quote]:
+        """Top passages for a lookup (no abstention): best-scoring sentence runs, deduplicated."""
+        query, _ = clean_question(raw_query, self.settings.max_question_chars)
+        _, picks = quote_selection.select(self.candidates(query), self.data, limit, abstain=False)
+        return [self.quote(p) for p in picks]
+
+    def check(self, raw_claim: str) -> CheckResult:
+        claim, notice = clean_question(raw_claim, self.settings.max_question_chars * 4)
+        # Locating a quote works on the raw text (punctuation matters there).
+        text = " ".join(unicodedata.normalize("NFC", raw_claim).split())[: len(claim) * 2 + 100]
+        result = check_claim(text, self, self.candidates(claim))
+        result.notice = notice
+        return result
+
+    # ---- citations -------------------------------------------------------------------
+
+    def quote(self, pick: quote_selection.Pick) -> Quote:
+        data = self.data
+        first = data.sentences[pick.first]
+        last = data.sentences[pick.last]
+        source = data.sources[first.source]
+        return Quote(
+            text=data.texts[first.source][first.start:last.end],
+            source=source.file,
+            title=source.title,
+            section=first.section,
+            timestamp=format_hms(first.timestamp),
+            url=citation_url(source.url, source.recording, first.timestamp),
+            score=pick.score,
+            start=first.start,
+            end=last.end,
+            also_in=[data.sources[i].file for i in pick.also_in],
+        )
+
+
+def index_problem(settings: Settings) -> IndexProblem | None:
+    """Why the live index cannot be used as it is, or None when it can (cheap checks only:
+    checksums are verified when the index is loaded)."""
+    build_dir = current_build(settings.index_dir)
+    if build_dir is None:
+        return IndexMissing(f"no index in {settings.index_dir}")
+    try:
+        manifest = read_manifest(build_dir)
+    except IndexProblem as exc:
+        return exc
+    if manifest.get("settings") != settings.index.as_dict():
+        return IndexStale(f"index settings {manifest.get('settings')} differ from {settings.index.as_dict()}")
+    if manifest.get("corpus_hash") != corpus_fingerprint(settings.corpus_dir):
+        return IndexStale(f"the corpus in {settings.corpus_dir} changed since the index was built")
+    return None

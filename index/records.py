@@ -1,0 +1,113 @@
+"""Dataclasses passed between the index modules: sources, sentences, chunks, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document of the corpus with the metadata sources.toml (or the text) gives it."""
+
+    file: str
+    title: str
+    language: str
+    kind: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    url: str | None = None
+    recording: str | None = None
+    references: tuple[str, ...] = ()
+    sha256: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "title": self.title,
+            "language": self.language,
+            "kind": self.kind,
+            "author": self.author,
+            "publisher": self.publisher,
+            "published": self.published,
+            "url": self.url,
+            "recording": self.recording,
+            "references": list(self.references),
+            "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Source:
+        return cls(**{**data, "references": tuple(data.get("references", ()))})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A quotable span: `text[start:end]` of its source document, never rewritten."""
+
+    source: int  # index into the list of sources
+    start: int
+    end: int
+    block: int  # paragraph / bullet / table row it belongs to (adjacency)
+    section: str  # heading path, " › "-joined; "" before the first heading
+    timestamp: int | None  # seconds into the recording, or None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of consecutive sentences of one section, bounded in tokens."""
+
+    source: int
+    first: int  # sentence ids, inclusive
+    last: int
+    section: str
+
+
+@dataclass
+class Quote:
+    """A quote picked for an answer, with its citation."""
+
+    text: str
+    source: str
+    title: str
+    section: str
+    timestamp: str | None
+    url: str | None
+    score: float
+    start: int = 0
+    end: int = 0
+    also_in: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "text": self.text,
+            "source": self.source,
+            "title": self.title,
+            "section": self.section,
+            "timestamp": self.timestamp,
+            "url": self.url,
+            "score": round(self.score, 4),
+        }
+        if self.also_in:
+            data["also_in"] = self.also_in
+        return data
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    quotes: list[Quote]
+    conflicts: list[dict] = field(default_factory=list)
+    notice: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "question": self.question,
+            "answered": self.answered,
+            "quotes": [q.as_dict() for q in self.quotes],
+            "conflicts": self.conflicts,
+        }
+        if self.notice:
+            data["notice"] = self.notice
+        return data
