@@ -21,7 +21,7 @@ from .chunk import chunk_text, make_chunks
 from .config import Settings
 from .embed import Embedder
 from .ingest import discover, load_documents
-from .lexical import Lexicon, gloss_map, gloss_text, tokenize
+from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
 from .store import IndexData, build_lock, new_build_dir, publish, write_build
 
@@ -54,9 +54,10 @@ def corpus_fingerprint(corpus_dir: Path) -> str:
 
 
 def lexical_tokens(sentence_text: str, section: str) -> list[str]:
-    """What BM25 indexes for a sentence: its words plus those of its innermost heading."""
+    """What BM25 indexes for a sentence: its words, plus those of its innermost heading
+    marked as heading words (they count for less, see Lexicon.coverage)."""
     heading = section.split(" › ")[-1] if section else ""
-    return tokenize(sentence_text) + tokenize(heading)
+    return tokenize(sentence_text) + [HEADING_PREFIX + t for t in tokenize(heading)]
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildReport:

@@ -51,8 +51,11 @@ class Embedder:
     """A loaded sentence-transformers model that returns L2-normalised float32 vectors."""
 
     def __init__(self, model: str = BUNDLED_MODEL) -> None:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
 
+        logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
         self.name = model
         if model == BUNDLED_MODEL:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub for it
@@ -63,7 +66,8 @@ class Embedder:
             self.model = SentenceTransformer(location, device="cpu")
         except Exception as exc:  # the library raises many kinds (OSError, ValueError, HTTP errors)
             raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
-        self.dims = int(self.model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dims = int(dimension() or 0)
         log.info("embedding model %s loaded (%d dims)", model, self.dims)
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:

@@ -52,6 +52,8 @@ STOP_ZH = {
 }
 _STEMMER = Stemmer.Stemmer("english")
 _MAX_TRANSLATIONS = 6
+HEADING_PREFIX = "h:"  # marks a token that comes from a sentence's section heading
+HEADING_CREDIT = 0.5  # a word found only in the heading covers half as much
 
 
 def normalize(text: str) -> str:
@@ -227,7 +229,7 @@ class Lexicon:
         return self._indices[self._indptr[tid]:self._indptr[tid + 1]]
 
     def idf(self, token: str) -> float:
-        df = len(self._docs(token))
+        df = max(len(self._docs(token)), len(self._docs(HEADING_PREFIX + token)))
         return math.log((self.n_docs - df + 0.5) / (df + 0.5) + 1.0)
 
     def terms(self, text: str) -> list[Term]:
@@ -247,13 +249,17 @@ class Lexicon:
         if not total or not len(sentence_ids):
             return out
         for term in terms:
-            docs = np.concatenate([self._docs(tok) for tok in term.alternatives])
-            out += term.weight * np.isin(sentence_ids, docs)
+            in_text = np.isin(sentence_ids, np.concatenate([self._docs(tok) for tok in term.alternatives]))
+            in_heading = np.isin(
+                sentence_ids, np.concatenate([self._docs(HEADING_PREFIX + tok) for tok in term.alternatives])
+            )
+            out += term.weight * np.where(in_text, 1.0, np.where(in_heading, HEADING_CREDIT, 0.0))
         return out / total
 
     def scores(self, terms: Sequence[Term]) -> np.ndarray:
         """BM25 score of every sentence for the query words and their translations."""
-        tokens = [tok for t in terms for tok in t.alternatives if tok in self.vocab and tok]
+        alternatives = [tok for t in terms for tok in t.alternatives]
+        tokens = [tok for tok in alternatives + [HEADING_PREFIX + a for a in alternatives] if tok and tok in self.vocab]
         if not tokens:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)

@@ -50,6 +50,12 @@ def _same_block(data: IndexData, a: int, b: int) -> bool:
     return sa.source == sb.source and sa.block == sb.block
 
 
+def _open_quotation(data: IndexData, first: int, last: int) -> bool:
+    """True when the run opens a quotation it does not close."""
+    text = data.texts[data.sentences[first].source][data.sentences[first].start:data.sentences[last].end]
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1 or text.count("「") > text.count("」")
+
+
 def _extend(data: IndexData, sid: int) -> tuple[int, int]:
     """Grow a sentence into the run a reader needs: a too-short sentence takes its neighbour
     in the same paragraph; a paragraph ending in ':' takes the list items that follow it."""
@@ -60,6 +66,9 @@ def _extend(data: IndexData, sid: int) -> tuple[int, int]:
             last = sid + 1
         elif sid > 0 and _same_block(data, sid - 1, sid):
             first = sid - 1
+    while _open_quotation(data, first, last) and last + 1 < count and _same_block(data, last, last + 1) \
+            and data.sentences[last + 1].end - data.sentences[first].start <= MAX_LIST_RUN:
+        last += 1  # never cut a quotation in half
     ends_block = last + 1 >= count or not _same_block(data, last, last + 1)
     if ends_block and data.sentence_text(last).rstrip().endswith((":", "：")):
         anchor = data.sentences[last]

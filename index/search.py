@@ -7,6 +7,7 @@ words covered, normalised BM25, and the fused rank score of their chunk.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,13 @@ RRF_K = 60
 DENSE_CHUNKS = 30
 LEXICAL_SENTENCES = 30
 TOP_CHUNKS = 8
+SAME_LANGUAGE_BONUS = 0.05  # between equally good quotes, prefer the question's language
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def is_chinese(text: str) -> bool:
+    letters = sum(ch.isalpha() for ch in text)
+    return bool(letters) and len(_CJK.findall(text)) / letters > 0.3
 
 
 @dataclass(frozen=True)
@@ -27,10 +35,14 @@ class Candidate:
     coverage: float  # share of the question's idf mass the sentence (+ heading) contains
     lexical: float  # BM25 normalised by the best BM25 score of the query
     chunk: float  # fused rank score of the sentence's best chunk, normalised to 0..1
+    same_language: bool  # the sentence is in the question's language
 
     @property
     def score(self) -> float:
-        return 0.5 * self.dense + 0.3 * self.coverage + 0.1 * self.lexical + 0.1 * self.chunk
+        return (
+            0.5 * self.dense + 0.3 * self.coverage + 0.1 * self.lexical + 0.1 * self.chunk
+            + SAME_LANGUAGE_BONUS * self.same_language
+        )
 
 
 class Searcher:
@@ -39,12 +51,15 @@ class Searcher:
     def __init__(self, data: IndexData, lexicon: Lexicon) -> None:
         self.data = data
         self.lexicon = lexicon
+        self.chinese = np.array([is_chinese(data.sentence_text(i)) for i in range(len(data.sentences))], dtype=bool)
         self.sentence_chunk = np.zeros(len(data.sentences), dtype=np.int64)
         for cid in range(len(data.chunks) - 1, -1, -1):
             chunk = data.chunks[cid]
             self.sentence_chunk[chunk.first:chunk.last + 1] = cid
 
-    def candidates(self, query_vector: np.ndarray, terms: list[Term], top_chunks: int = TOP_CHUNKS) -> list[Candidate]:
+    def candidates(
+        self, query_vector: np.ndarray, terms: list[Term], question_chinese: bool, top_chunks: int = TOP_CHUNKS
+    ) -> list[Candidate]:
         data = self.data
         n_dense = min(DENSE_CHUNKS, len(data.chunks))
         _, dense_ids = data.chunk_index.search(query_vector.reshape(1, -1), n_dense)
@@ -80,6 +95,9 @@ class Searcher:
         coverage = self.lexicon.coverage(terms, ids)
         lexical = bm25[ids] / best_bm25 if best_bm25 > 0 else np.zeros(len(ids), dtype=np.float32)
         return [
-            Candidate(int(sid), float(d), float(c), float(lex), chunk_of[int(sid)])
+            Candidate(
+                int(sid), float(d), float(c), float(lex), chunk_of[int(sid)],
+                self.chinese[sid] == question_chinese,
+            )
             for sid, d, c, lex in zip(ids, dense, coverage, lexical)
         ]

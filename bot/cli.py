@@ -1,0 +1,149 @@
+"""The `python -m bot` command line: ask, check (single or --batch), console, Discord.
+
+Exit status: 0 success, 2 bad input (one-line reason on stderr), 1 internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from index.config import ConfigError, Settings, load_settings
+from index.engine import BadQuestion, Engine
+
+from . import render
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(ValueError):
+    """Bad input from the command line: exit 2 with this message."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Answer questions with cited quotes.")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer a question with quotes")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("-k", type=int, default=None, help="number of quotes (1-10)")
+    ask.add_argument("--batch", type=Path, help='JSON-lines file of {"id": ..., "question": ...}')
+    check = sub.add_parser("check", help="check a claim or locate a quote")
+    check.add_argument("claim", nargs="?")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("--batch", type=Path, help='JSON-lines file of {"id": ..., "claim": ...}')
+    sub.add_parser("console", help="the local console (default when DISCORD_TOKEN is not set)")
+    return parser
+
+
+def _read_batch(path: Path, field: str) -> list[tuple[object, str | None, str | None]]:
+    """(id, text or None, error or None) per non-empty line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UsageError(f"batch file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"batch file is not UTF-8: {path}") from None
+    items: list[tuple[object, str | None, str | None]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            items.append((None, None, f"line {number}: not JSON ({exc.msg})"))
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get(field), str):
+            items.append((record.get("id") if isinstance(record, dict) else None, None,
+                          f'line {number}: needs a text "{field}" field'))
+            continue
+        items.append((record.get("id"), record[field], None))
+    return items
+
+
+def _run_batch(path: Path, field: str, run: Callable[[str], dict], out) -> None:
+    for item_id, text, error in _read_batch(path, field):
+        if text is not None:
+            try:
+                result = run(text)
+            except BadQuestion as exc:
+                result, error = None, str(exc)
+        if error is not None:
+            result = {field: text, "error": error}
+        out.write(json.dumps({"id": item_id, **result}, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+def _ask(engine: Engine, args: argparse.Namespace, out) -> None:
+    if args.k is not None and not 1 <= args.k <= 10:
+        raise UsageError("-k must be between 1 and 10")
+    if args.batch:
+        _run_batch(args.batch, "question", lambda q: engine.ask(q, args.k).as_dict(), out)
+        return
+    if args.question is None:
+        raise UsageError('ask needs a question: python -m bot ask "QUESTION"')
+    answer = engine.ask(args.question, args.k)
+    out.write((json.dumps(answer.as_dict(), ensure_ascii=False) if args.json else render.render_answer(answer)) + "\n")
+
+
+def _check(engine: Engine, args: argparse.Namespace, out) -> None:
+    if args.batch:
+        _run_batch(args.batch, "claim", lambda c: engine.check(c).as_dict(), out)
+        return
+    if args.claim is None:
+        raise UsageError('check needs a claim or quote: python -m bot check "TEXT"')
+    result = engine.check(args.claim)
+    out.write((json.dumps(result.as_dict(), ensure_ascii=False) if args.json else render.render_check(result)) + "\n")
+
+
+def _validate(args: argparse.Namespace) -> None:
+    """Reject bad input before the (slow) engine load."""
+    text = getattr(args, "question", None) if args.command == "ask" else getattr(args, "claim", None)
+    if args.command in ("ask", "check") and not getattr(args, "batch", None) and text is not None and not text.strip():
+        raise UsageError(f"the {'question' if args.command == 'ask' else 'claim'} is empty")
+    if getattr(args, "batch", None) and not args.batch.is_file():
+        raise UsageError(f"batch file not found: {args.batch}")
+
+
+def main(argv: list[str] | None = None, out=None) -> int:
+    out = out or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        _validate(args)
+        if args.command is None and settings.discord_token:
+            return _discord(settings)
+        engine = Engine.load(settings)
+        if args.command == "ask":
+            _ask(engine, args, out)
+        elif args.command == "check":
+            _check(engine, args, out)
+        else:
+            from .console import run_console
+
+            run_console(engine, sys.stdin, out)
+    except (UsageError, BadQuestion) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        log.exception("internal error")
+        print("error: internal failure (details in the log above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _discord(settings: Settings) -> int:
+    log.error("DISCORD_TOKEN is set, but the Discord client is not part of this build yet; "
+              "unset DISCORD_TOKEN to use the local console")
+    return 1

@@ -1,0 +1,51 @@
+"""`python -m index build [--corpus DIR] [--out DIR]`: build or refresh the index."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+from .build import CorpusEmpty, build_index
+from .config import ConfigError, load_settings
+from .embed import ModelError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build the quote index.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build or refresh the index from the corpus")
+    build.add_argument("--corpus", type=Path, help="corpus folder (default: QUOTEBOT_CORPUS_DIR or ./corpus)")
+    build.add_argument("--out", type=Path, help="index folder (default: QUOTEBOT_INDEX_DIR or ./.index)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
+    if args.corpus:
+        settings = dataclasses.replace(settings, corpus_dir=args.corpus.resolve())
+    if args.out:
+        settings = dataclasses.replace(settings, index_dir=args.out.resolve())
+    try:
+        report = build_index(settings)
+    except (FileNotFoundError, CorpusEmpty) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"indexed {report.documents} documents ({report.sentences} sentences, {report.chunks} chunks) "
+        f"in {report.seconds:.1f} s -> {report.path}"
+    )
+    for name, reason in report.skipped:
+        print(f"skipped {name}: {reason}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
