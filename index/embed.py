@@ -53,8 +53,10 @@ class Embedder:
     def __init__(self, model: str = BUNDLED_MODEL) -> None:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import transformers
         from sentence_transformers import SentenceTransformer
 
+        transformers.utils.logging.disable_progress_bar()
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
         self.name = model
         if model == BUNDLED_MODEL:

@@ -44,7 +44,8 @@ class BadQuestion(ValueError):
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w+):\d+>")
-_MARKDOWN = re.compile(r"[*_`~|>#\[\]()]+")
+_EMPHASIS = re.compile(r"[*_`~|]+")  # removed: **What** -> What
+_MARKUP = re.compile(r"[>#\[\]()]+")  # replaced by a space: [link](url) -> link url
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, str | None]:
@@ -56,7 +57,7 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, str | None]:
     text = unicodedata.normalize("NFC", raw or "")
     text = _CUSTOM_EMOJI.sub(r" \1 ", _MENTION.sub(" ", text))
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-    text = " ".join(_MARKDOWN.sub(" ", text).split())
+    text = " ".join(_MARKUP.sub(" ", _EMPHASIS.sub("", text)).split())
     if not text:
         raise BadQuestion("the question is empty")
     notice = None

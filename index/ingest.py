@@ -170,6 +170,8 @@ def _heading_like(content: str, numbered: bool = False) -> bool:
         return False
     if content.endswith(_TERMINAL) and not (content.endswith(("?", "!")) and _title_cased(content)):
         return False
+    if content[0] in "“\"「‘'" or timestamps.ends_with_marker(content) is not None:
+        return False  # quoted speech or a timestamped line is content, not a title
     if content.startswith(("*", "_")) and content.endswith(("*", "_")):  # emphasis, not a title
         return False
     if len(content.split()) > 14 or not _HAS_WORD.search(content):

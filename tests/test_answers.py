@@ -1,0 +1,128 @@
+"""Answers and quote checks on the real corpus, index and model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.engine import BadQuestion, Engine, clean_question
+
+EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "questions.jsonl"
+TIME = r"^\d{2}:\d{2}:\d{2}$"
+
+
+def assert_verbatim(engine: Engine, quote) -> None:
+    """The one rule above all: a shown quote is an exact substring of its source document."""
+    source = next(i for i, s in enumerate(engine.data.sources) if s.file == quote.source)
+    document = (engine.settings.corpus_dir / quote.source).read_text(encoding="utf-8")
+    assert quote.text in document, f"not verbatim: {quote.text!r}"
+    assert engine.data.texts[source][quote.start:quote.end] == quote.text
+
+
+def test_every_quote_of_every_benchmark_question_is_verbatim(engine: Engine) -> None:
+    items = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [i["question"] for i in items if i["kind"] in ("question", "unanswerable")]
+    assert len(questions) >= 20
+    for question in questions:
+        answer = engine.ask(question)
+        for quote in answer.quotes + engine.search(question, limit=10):
+            assert_verbatim(engine, quote)
+
+
+def test_answer_cites_source_section_and_timestamp(engine: Engine) -> None:
+    answer = engine.ask("How many videos does Imagine generate every day?")
+    assert answer.answered and answer.quotes
+    stamped = [q for q in answer.quotes if q.timestamp]
+    assert stamped, "the timestamped source should be among the quotes"
+    for quote in answer.quotes:
+        assert quote.title and quote.source.endswith(".txt")
+        assert quote.timestamp is None or __import__("re").match(TIME, quote.timestamp)
+
+
+def test_unrelated_question_abstains(engine: Engine) -> None:
+    answer = engine.ask("What is the best recipe for banana bread?")
+    assert answer.answered is False and answer.quotes == []
+
+
+def test_headings_are_never_returned_as_quotes(engine: Engine) -> None:
+    headings = set()
+    for sentence in engine.data.sentences:
+        headings.update(part.strip() for part in sentence.section.split("›"))
+    for question in ("What is MacroHard?", "Memphis supercomputer", "X platform updates"):
+        for quote in engine.ask(question).quotes:
+            assert quote.text.strip() not in headings
+
+
+def test_json_answer_has_the_documented_shape(engine: Engine) -> None:
+    data = engine.ask("How many GPUs are in Memphis?").as_dict()
+    assert set(data) >= {"question", "answered", "quotes", "conflicts"}
+    assert set(data["quotes"][0]) >= {"text", "source", "title", "section", "timestamp", "url", "score"}
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "<@123456> ", "**__**"])
+def test_empty_questions_are_rejected(engine: Engine, question: str) -> None:
+    with pytest.raises(BadQuestion):
+        engine.ask(question)
+
+
+def test_huge_question_is_truncated_with_a_notice(engine: Engine) -> None:
+    question = "How many GPUs are in the Memphis data center? " * 440  # about 20,000 characters
+    assert len(question) > 20_000 - 400
+    answer = engine.ask(question)
+    assert answer.notice and "only the first" in answer.notice
+    assert len(answer.question) <= engine.settings.max_question_chars
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "@everyone <@&987654321> **How many** _GPUs_ are in `Memphis`? ||spoiler|| <:gpu:1234567890>",
+        "# Heading\n> quote\n```code``` [link](http://x.test) 🚀🚀🚀 How big is Grokipedia? 😀",
+        "\u200b\u202e what about X Money? \x00",
+    ],
+)
+def test_markdown_mentions_and_emoji_do_not_break_answers(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    for quote in answer.quotes:
+        assert_verbatim(engine, quote)
+    assert "@everyone" not in answer.question and "<@&" not in answer.question
+
+
+def test_clean_question_strips_mentions_and_markdown() -> None:
+    cleaned, notice = clean_question("@here <@!42> **What** is `MacroHard`?", 1000)
+    assert cleaned == "What is MacroHard?" and notice is None
+
+
+@pytest.mark.parametrize(
+    ("quote", "timestamp"),
+    [
+        ("Financial Success: X has officially crossed $1 Billion in Annual Recurring Revenue (ARR) "
+         "from subscriptions", "00:38:04"),
+        ("Recruiting: High emphasis on “interstellar ambitions” and hiring the absolute top talent.", "00:05:09"),
+        ("We are really on this path for recursive self improvement where the current generation of GROK code "
+         "is training the next generation of CROC code.", "00:09:03"),
+        ("Feb 10, Jimmy Ba (Co-founder, Head of Research & Safety) wrote", None),
+    ],
+)
+def test_exact_quote_is_located_with_its_timestamp(engine: Engine, quote: str, timestamp: str | None) -> None:
+    result = engine.check(quote)
+    assert result.verdict == "supported"
+    first = result.evidence[0]
+    assert first.match == "exact" and first.text == quote and first.timestamp == timestamp
+
+
+def test_quote_with_different_spacing_and_quote_marks_is_located(engine: Engine) -> None:
+    result = engine.check('Recruiting:  High emphasis on "interstellar ambitions" and hiring the absolute top talent.')
+    assert result.verdict == "supported"
+    assert result.evidence[0].text == "Recruiting: High emphasis on “interstellar ambitions” and hiring the absolute top talent."
+
+
+def test_near_exact_quote_with_a_changed_word_is_located_with_differences(engine: Engine) -> None:
+    result = engine.check("Imagine: The visual generation wing, which has scaled to industry-leading volume in record speed")
+    assert result.evidence, "the quote should be located"
+    first = result.evidence[0]
+    assert first.match == "near-exact" and first.source == "002_8ca7da677551ebfe.txt"
+    assert any(d["claimed"] == "speed" for d in first.differences)
+    assert result.verdict != "supported"

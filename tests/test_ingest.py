@@ -1,0 +1,150 @@
+"""Parsing: sentence boundaries, structure, timestamps, what may and may not be quoted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.ingest import load_documents, parse, read_text, SkipFile
+from index.sentences import split_spans
+from index.timestamps import format_hms, to_seconds
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def sentences_of(text: str) -> list[str]:
+    return [text[s.start:s.end] for s in parse(text, 0)]
+
+
+def split(block: str) -> list[str]:
+    return [block[a:b] for a, b in split_spans(block)]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "The Sun accounts for 99.8% of the solar system's mass.",
+        "Everyone will be impressed with the upcoming Grok 4.2 model.",
+        "X has officially crossed $1 Billion in Annual Recurring Revenue.",
+        "Mr. Musk and Dr. Smith met in the U.S. last week.",
+        "John M. Smith spoke first.",
+    ],
+)
+def test_protected_forms_do_not_end_a_sentence(block: str) -> None:
+    assert split(block) == [block]
+
+
+def test_trailing_marker_stays_with_its_sentence() -> None:
+    block = "50 Million videos generated daily [00:13:48]. The roadmap includes more."
+    assert split(block) == ["50 Million videos generated daily [00:13:48].", "The roadmap includes more."]
+
+
+def test_marker_after_full_stop_belongs_to_previous_sentence() -> None:
+    assert split("It shipped. [00:12:00] Then it grew.") == ["It shipped. [00:12:00]", "Then it grew."]
+
+
+def test_attribution_stays_with_the_quote() -> None:
+    block = "“And XAI is moving faster. No one's even close.” — Elon Musk [03:38]"
+    assert split(block)[-1] == "No one's even close.” — Elon Musk [03:38]"
+
+
+def test_chinese_sentences_split_on_full_width_terminators() -> None:
+    assert split("第一句话。第二句话！“第三句？”第四句") == ["第一句话。", "第二句话！", "“第三句？”", "第四句"]
+
+
+def test_list_enumerator_is_not_a_sentence_end() -> None:
+    assert split("1. Digital intelligence.") == ["1. Digital intelligence."]
+
+
+def test_headings_toc_images_and_links_are_never_quotes() -> None:
+    text = (
+        "# Title of the notes\n\n## 目录\n\n1. [核心观点](#核心观点)\n2. [成就回顾](#成就回顾)\n\n"
+        "Image\n\nImageImage\n\n![diagram](img.png)\n\nhttps://example.com/reference\n\n- [[00-元语/x]]\n\n"
+        "## Section heading\n\nA real sentence that can be quoted.\n\n---\n"
+    )
+    assert sentences_of(text) == ["A real sentence that can be quoted."]
+
+
+def test_markdown_table_rows_are_quoted_without_outer_pipes_and_header_skipped() -> None:
+    text = "## Data\n\n| 项目 | 数据 |\n|------|------|\n| **GPU数量** | 300,000台 |\n"
+    assert sentences_of(text) == ["**GPU数量** | 300,000台"]
+
+
+def test_bullets_and_block_quotes_drop_their_markers() -> None:
+    text = "## S\n\n- First point here.\n> **马斯克**：“引用的话。”\n    • Indented bullet item.\n"
+    assert sentences_of(text) == ["First point here.", "**马斯克**：“引用的话。”", "Indented bullet item."]
+
+
+def test_heading_range_applies_to_section_until_next_heading() -> None:
+    text = (
+        "Podcast notes\nEpisode Overview\nAn overview paragraph.\n"
+        "1. First Topic\n[01:06-05:09] — Speaker B (Elon Musk):\n- A point without a marker.\n"
+        "- A point with its own marker [03:38].\n2. Second Topic\n- No range here.\n"
+    )
+    stamps = {text[s.start:s.end]: format_hms(s.timestamp) for s in parse(text, 0)}
+    assert stamps == {
+        "An overview paragraph.": None,
+        "A point without a marker.": "00:01:06",
+        "A point with its own marker [03:38].": "00:03:38",
+        "No range here.": None,
+    }
+
+
+def test_paragraph_final_marker_applies_to_the_whole_quote() -> None:
+    text = "## Q\n\n“First sentence. Second sentence.” — Speaker [09:03]\n"
+    assert [format_hms(s.timestamp) for s in parse(text, 0)] == ["00:09:03", "00:09:03"]
+
+
+def test_sections_follow_the_heading_path() -> None:
+    text = "# Doc title\n\n## Part one\n\n### Detail\n\nBody text here.\n\n## Part two\n\nMore body text.\n"
+    assert [s.section for s in parse(text, 0)] == ["Part one › Detail", "Part two"]
+
+
+def test_time_forms_normalise_to_hh_mm_ss() -> None:
+    assert format_hms(to_seconds("03:38")) == "00:03:38"
+    assert format_hms(to_seconds("00:13:48")) == "00:13:48"
+    assert format_hms(to_seconds("1:02:03")) == "01:02:03"
+
+
+def test_sources_without_markers_get_no_timestamps(settings) -> None:
+    documents, _ = load_documents(settings.corpus_dir)
+    by_file = {d.source.file: d for d in documents}
+    for name in ("000_47475682103aa5f8.txt", "001_8bf1397aa04eb30b.txt", "003_1f980d89c98d1d36.txt"):
+        assert all(s.timestamp is None for s in by_file[name].sentences), name
+
+
+def test_every_sentence_is_an_exact_span_of_its_document(settings) -> None:
+    documents, _ = load_documents(settings.corpus_dir)
+    assert len(documents) == 5
+    for doc in documents:
+        for s in doc.sentences:
+            piece = doc.text[s.start:s.end]
+            assert piece and piece == piece.strip() and piece in doc.text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"   \n", "empty"),
+        ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
+        ("latin1.txt", "café résumé".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_broken_files_are_skipped_with_a_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.txt").write_text("Title line\n\nA good sentence to index.\n", encoding="utf-8")
+    with pytest.raises(SkipFile, match=reason):
+        read_text(tmp_path / name)
+    documents, skipped = load_documents(tmp_path)
+    assert [d.source.file for d in documents] == ["good.txt"]
+    assert skipped[0][0] == name and reason in skipped[0][1]
+
+
+def test_corpus_documents_are_the_seed_documents_byte_for_byte(settings) -> None:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not beside this checkout")
+    from index.config import REPO_ROOT
+
+    for seed in SEEDS.glob("*.txt"):
+        assert (REPO_ROOT / "corpus" / seed.name).read_bytes() == seed.read_bytes(), seed.name

@@ -1,0 +1,132 @@
+"""The index on disk: atomic publish, corruption, staleness, interrupted builds, model hash."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index import embed
+from index.build import build_index
+from index.chunk import count_tokens, make_chunks
+from index.engine import Engine, index_problem
+from index.ingest import parse
+from index.store import IndexCorrupt, IndexStale, POINTER, current_build, load_build
+
+
+def test_build_publishes_a_complete_index(tiny_settings, embedder) -> None:
+    report = build_index(tiny_settings, embedder)
+    data = load_build(tiny_settings.index_dir)
+    assert report.documents == 2 and data.manifest["counts"]["documents"] == 2
+    assert data.manifest["settings"] == tiny_settings.index.as_dict()
+    assert data.manifest["dims"] == 384 and data.manifest["model"] == tiny_settings.index.model
+    assert index_problem(tiny_settings) is None
+
+
+def test_corrupted_index_file_is_detected_and_rebuilt(tiny_settings, embedder, caplog) -> None:
+    build_index(tiny_settings, embedder)
+    build_dir = current_build(tiny_settings.index_dir)
+    (build_dir / "sentence_vectors.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexCorrupt, match="checksum"):
+        load_build(tiny_settings.index_dir)
+    with caplog.at_level(logging.WARNING):
+        engine = Engine.load(tiny_settings, embedder)
+    assert "rebuilding" in caplog.text or "building the index now" in caplog.text
+    assert engine.ask("How many satellites did the rocket carry?").quotes
+
+
+def test_unreadable_manifest_is_reported_as_a_problem(tiny_settings, embedder) -> None:
+    build_index(tiny_settings, embedder)
+    (current_build(tiny_settings.index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert isinstance(index_problem(tiny_settings), IndexCorrupt)
+
+
+def test_changed_corpus_makes_the_index_stale_and_it_rebuilds(tiny_settings, embedder) -> None:
+    build_index(tiny_settings, embedder)
+    (tiny_settings.corpus_dir / "c.txt").write_text("Gamma memo\n\nThe bridge opened in May.\n", encoding="utf-8")
+    assert isinstance(index_problem(tiny_settings), IndexStale)
+    engine = Engine.load(tiny_settings, embedder)
+    assert len(engine.data.sources) == 3
+
+
+def test_changed_settings_make_the_index_stale(tiny_settings, embedder) -> None:
+    build_index(tiny_settings, embedder)
+    changed = dataclasses.replace(tiny_settings, index=dataclasses.replace(tiny_settings.index, chunk_tokens=64))
+    assert isinstance(index_problem(changed), IndexStale)
+
+
+def test_half_written_build_is_ignored_and_cleaned_up(tiny_settings, embedder) -> None:
+    build_index(tiny_settings, embedder)
+    live = current_build(tiny_settings.index_dir)
+    partial = tiny_settings.index_dir / "builds" / "partial-build"
+    partial.mkdir()
+    (partial / "sentences.npy").write_bytes(b"half")
+    assert load_build(tiny_settings.index_dir).path == live
+    build_index(tiny_settings, embedder)
+    assert not partial.exists()
+
+
+def test_build_killed_halfway_leaves_previous_index_usable(tiny_settings, embedder, tmp_path: Path) -> None:
+    build_index(tiny_settings, embedder)
+    live = current_build(tiny_settings.index_dir)
+    pointer_before = (tiny_settings.index_dir / POINTER).read_text()
+    (tiny_settings.corpus_dir / "c.txt").write_text("Gamma memo\n\nThe bridge opened in May.\n", encoding="utf-8")
+    env = {**os.environ, "QUOTEBOT_CORPUS_DIR": str(tiny_settings.corpus_dir),
+           "QUOTEBOT_INDEX_DIR": str(tiny_settings.index_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "index", "build"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    # kill it in the middle: while it embeds, before anything is published
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "[4/5]" in line or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert (tiny_settings.index_dir / POINTER).read_text() == pointer_before
+    data = load_build(tiny_settings.index_dir)
+    assert data.path == live and len(data.sources) == 2
+
+
+def test_bundled_model_weights_are_hash_checked(monkeypatch) -> None:
+    assert embed.bundled_model_dir().is_dir()
+    monkeypatch.setattr(embed, "BUNDLED_MODEL_SHA256", "0" * 64)
+    with pytest.raises(embed.ModelError, match="sha256"):
+        embed.bundled_model_dir()
+
+
+def test_unknown_model_gives_a_clear_error() -> None:
+    with pytest.raises(embed.ModelError, match="cannot load embedding model"):
+        embed.Embedder("/nonexistent/model/path")
+
+
+def test_chunks_are_sentence_aligned_token_bounded_and_overlapping(settings) -> None:
+    text = (settings.corpus_dir / "000_47475682103aa5f8.txt").read_text(encoding="utf-8")
+    sentences = parse(text, 0)
+    texts = [text[s.start:s.end] for s in sentences]
+    chunks = make_chunks(sentences, texts, max_tokens=120, overlap=1)
+    covered = set()
+    for chunk in chunks:
+        ids = range(chunk.first, chunk.last + 1)
+        covered.update(ids)
+        assert len({sentences[i].section for i in ids}) == 1
+        if chunk.last > chunk.first:
+            assert sum(count_tokens(texts[i]) for i in ids) <= 120
+    assert covered == set(range(len(sentences)))
+    same_section = [(a, b) for a, b in zip(chunks, chunks[1:]) if a.section == b.section]
+    assert same_section and all(b.first == a.last for a, b in same_section if a.last > a.first)
+
+
+def test_manifest_records_settings_and_checksums(engine) -> None:
+    manifest = json.loads((engine.data.path / "manifest.json").read_text(encoding="utf-8"))
+    assert {"chunk_tokens", "chunk_overlap_sentences", "model"} <= set(manifest["settings"])
+    assert "sentence_vectors.npy" in manifest["checksums"] and manifest["format_version"] == 1
