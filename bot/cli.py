@@ -58,8 +58,13 @@ def _read_batch(path: Path, field: str) -> list[tuple[object, str | None, str | 
             items.append((None, None, f"line {number}: not JSON ({exc.msg})"))
             continue
         if not isinstance(record, dict) or not isinstance(record.get(field), str):
-            items.append((record.get("id") if isinstance(record, dict) else None, None,
-                          f'line {number}: needs a text "{field}" field'))
+            items.append(
+                (
+                    record.get("id") if isinstance(record, dict) else None,
+                    None,
+                    f'line {number}: needs a text "{field}" field',
+                )
+            )
             continue
         items.append((record.get("id"), record[field], None))
     return items
@@ -144,6 +149,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
 
 
 def _discord(settings: Settings) -> int:
-    log.error("DISCORD_TOKEN is set, but the Discord client is not part of this build yet; "
-              "unset DISCORD_TOKEN to use the local console")
+    log.error(
+        "DISCORD_TOKEN is set, but the Discord client is not part of this build yet; "
+        "unset DISCORD_TOKEN to use the local console"
+    )
     return 1

@@ -1,10 +1,10 @@
 """The local console: the bot's commands in a terminal, rendered as text.
 
-    /ask QUESTION     quotes that answer it (plain text without a slash does the same)
-    /check TEXT       is this claim or quote backed by the sources?
-    /search QUERY     the top passages for a lookup
-    /sources          the documents in the corpus
-    /help, /quit
+/ask QUESTION     quotes that answer it (plain text without a slash does the same)
+/check TEXT       is this claim or quote backed by the sources?
+/search QUERY     the top passages for a lookup
+/sources          the documents in the corpus
+/help, /quit
 """
 
 from __future__ import annotations

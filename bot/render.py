@@ -72,6 +72,8 @@ def render_sources(sources: list[Source]) -> str:
     lines = []
     for src in sources:
         facts = [f for f in (src.kind, src.language, src.published) if f]
-        lines.append(f"- {src.title} ({', '.join(facts)})\n  {src.file}" + (f"\n  {src.url or src.recording}"
-                                                                         if src.url or src.recording else ""))
+        lines.append(
+            f"- {src.title} ({', '.join(facts)})\n  {src.file}"
+            + (f"\n  {src.url or src.recording}" if src.url or src.recording else "")
+        )
     return "\n".join(lines)

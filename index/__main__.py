@@ -1,4 +1,5 @@
-"""`python -m index build [--corpus DIR] [--out DIR]`: build or refresh the index."""
+"""`python -m index build [--corpus DIR] [--out DIR]`: build or refresh the index.
+`python -m index check`: is the live index present, current and intact? (exit 0 / 1)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import sys
 from pathlib import Path
 
 from .build import CorpusEmpty, build_index
-from .config import ConfigError, load_settings
+from .config import ConfigError, Settings, load_settings
 from .embed import ModelError
+from .engine import index_problem
+from .store import IndexProblem, load_build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="build or refresh the index from the corpus")
     build.add_argument("--corpus", type=Path, help="corpus folder (default: QUOTEBOT_CORPUS_DIR or ./corpus)")
     build.add_argument("--out", type=Path, help="index folder (default: QUOTEBOT_INDEX_DIR or ./.index)")
+    sub.add_parser("check", help="verify the live index (present, not stale, checksums match)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -26,10 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
-    if args.corpus:
+    if getattr(args, "corpus", None):
         settings = dataclasses.replace(settings, corpus_dir=args.corpus.resolve())
-    if args.out:
+    if getattr(args, "out", None):
         settings = dataclasses.replace(settings, index_dir=args.out.resolve())
+    if args.command == "check":
+        return _check(settings)
     try:
         report = build_index(settings)
     except (FileNotFoundError, CorpusEmpty) as exc:
@@ -44,6 +50,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, reason in report.skipped:
         print(f"skipped {name}: {reason}")
+    return 0
+
+
+def _check(settings: Settings) -> int:
+    problem = index_problem(settings)
+    if problem is None:
+        try:
+            load_build(settings.index_dir)
+        except IndexProblem as exc:
+            problem = exc
+    if problem is not None:
+        print(f"index not usable: {problem}", file=sys.stderr)
+        return 1
+    print(f"index ok: {settings.index_dir}")
     return 0
 
 

@@ -70,15 +70,18 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
         if not documents:
             raise CorpusEmpty(f"no readable .txt or .md documents in {settings.corpus_dir}")
         sentences = [s for doc in documents for s in doc.sentences]
-        texts = [documents[s.source].text[s.start:s.end] for s in sentences]
+        texts = [documents[s.source].text[s.start : s.end] for s in sentences]
         log.info("      %d documents, %d sentences (%d files skipped)", len(documents), len(sentences), len(skipped))
 
-        log.info("[2/5] chunking (≤ %d tokens, overlap %d sentences)",
-                 settings.index.chunk_tokens, settings.index.chunk_overlap_sentences)
+        log.info(
+            "[2/5] chunking (≤ %d tokens, overlap %d sentences)",
+            settings.index.chunk_tokens,
+            settings.index.chunk_overlap_sentences,
+        )
         chunks = make_chunks(sentences, texts, settings.index.chunk_tokens, settings.index.chunk_overlap_sentences)
 
         log.info("[3/5] lexical index and English↔Chinese word bridge")
-        lexicon = Lexicon.build([lexical_tokens(t, s.section) for t, s in zip(texts, sentences)])
+        lexicon = Lexicon.build([lexical_tokens(t, s.section) for t, s in zip(texts, sentences, strict=False)])
 
         log.info("[4/5] embedding %d sentences and %d chunks", len(sentences), len(chunks))
         embedder = embedder or Embedder(settings.index.model)

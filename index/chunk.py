@@ -27,9 +27,7 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode_ordinary(text))
 
 
-def make_chunks(
-    sentences: Sequence[Sentence], texts: Sequence[str], max_tokens: int, overlap: int
-) -> list[Chunk]:
+def make_chunks(sentences: Sequence[Sentence], texts: Sequence[str], max_tokens: int, overlap: int) -> list[Chunk]:
     """Group sentence ids into chunks; `texts[i]` is the text of `sentences[i]`."""
     tokens = [count_tokens(t) for t in texts]
     chunks: list[Chunk] = []
@@ -61,5 +59,5 @@ def make_chunks(
 def chunk_text(chunk: Chunk, texts: Sequence[str]) -> str:
     """What is embedded and lexically indexed for a chunk: its section heading and sentences."""
     heading = chunk.section.split(" › ")[-1] if chunk.section else ""
-    body = " ".join(texts[chunk.first:chunk.last + 1])
+    body = " ".join(texts[chunk.first : chunk.last + 1])
     return f"{heading}\n{body}" if heading else body

@@ -146,7 +146,7 @@ class Engine:
         last = data.sentences[pick.last]
         source = data.sources[first.source]
         return Quote(
-            text=data.texts[first.source][first.start:last.end],
+            text=data.texts[first.source][first.start : last.end],
             source=source.file,
             title=source.title,
             section=first.section,

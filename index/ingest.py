@@ -10,6 +10,7 @@ decoded text, so a quote is always `text[start:end]`, never rewritten.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -53,7 +54,8 @@ class Document:
 def discover(corpus_dir: Path) -> list[Path]:
     """Document files in corpus_dir (not recursive, hidden files ignored), sorted by name."""
     return sorted(
-        p for p in corpus_dir.iterdir()
+        p
+        for p in corpus_dir.iterdir()
         if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES and not p.name.startswith(".")
     )
 
@@ -140,7 +142,7 @@ class _Line:
     bullet: bool = False
 
     def content(self, text: str) -> str:
-        return text[self.start:self.end]
+        return text[self.start : self.end]
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -236,7 +238,7 @@ def _classify(text: str) -> list[_Line]:
 
 def _mark_repeated_titles(text: str, lines: list[_Line]) -> None:
     """A line repeated verbatim on the next line is a title (card lists repeat them)."""
-    for current, following in zip(lines, lines[1:]):
+    for current, following in itertools.pairwise(lines):
         if current.kind != "skip" and current.content(text).strip() == following.content(text).strip():
             current.kind = "skip"
             following.kind = "heading"

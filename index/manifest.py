@@ -10,8 +10,16 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "sources.toml"
 _FIELDS = {
-    "file", "title", "author", "publisher", "language", "kind", "published", "url",
-    "recording", "references",
+    "file",
+    "title",
+    "author",
+    "publisher",
+    "language",
+    "kind",
+    "published",
+    "url",
+    "recording",
+    "references",
 }
 
 

@@ -45,14 +45,14 @@ def _fingerprint(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
-def _same_block(data: IndexData, a: int, b: int) -> bool:
-    sa, sb = data.sentences[a], data.sentences[b]
-    return sa.source == sb.source and sa.block == sb.block
+def _same_text(a: str, b: str) -> bool:
+    """Near-duplicates: equal, almost equal, or one a long part of the other."""
+    return a == b or fuzz.ratio(a, b) >= NEAR_DUPLICATE or (min(len(a), len(b)) > 30 and (a in b or b in a))
 
 
 def _open_quotation(data: IndexData, first: int, last: int) -> bool:
     """True when the run opens a quotation it does not close."""
-    text = data.texts[data.sentences[first].source][data.sentences[first].start:data.sentences[last].end]
+    text = data.texts[data.sentences[first].source][data.sentences[first].start : data.sentences[last].end]
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1 or text.count("「") > text.count("」")
 
 
@@ -62,14 +62,18 @@ def _extend(data: IndexData, sid: int) -> tuple[int, int]:
     first = last = sid
     count = len(data.sentences)
     if len(data.sentence_text(sid)) < SHORT_QUOTE:
-        if sid + 1 < count and _same_block(data, sid, sid + 1):
+        if sid + 1 < count and data.same_paragraph(sid, sid + 1):
             last = sid + 1
-        elif sid > 0 and _same_block(data, sid - 1, sid):
+        elif sid > 0 and data.same_paragraph(sid - 1, sid):
             first = sid - 1
-    while _open_quotation(data, first, last) and last + 1 < count and _same_block(data, last, last + 1) \
-            and data.sentences[last + 1].end - data.sentences[first].start <= MAX_LIST_RUN:
+    while (
+        _open_quotation(data, first, last)
+        and last + 1 < count
+        and data.same_paragraph(last, last + 1)
+        and data.sentences[last + 1].end - data.sentences[first].start <= MAX_LIST_RUN
+    ):
         last += 1  # never cut a quotation in half
-    ends_block = last + 1 >= count or not _same_block(data, last, last + 1)
+    ends_block = last + 1 >= count or not data.same_paragraph(last, last + 1)
     if ends_block and data.sentence_text(last).rstrip().endswith((":", "：")):
         anchor = data.sentences[last]
         length = data.sentences[last].end - data.sentences[first].start
@@ -86,9 +90,7 @@ def _extend(data: IndexData, sid: int) -> tuple[int, int]:
     return first, last
 
 
-def select(
-    candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bool = True
-) -> tuple[bool, list[Pick]]:
+def select(candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bool = True) -> tuple[bool, list[Pick]]:
     """(answered, picks). Without `abstain`, the best passages are returned regardless."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked:
@@ -109,11 +111,7 @@ def select(
         used.update(range(first, last + 1))
         text = _fingerprint(" ".join(data.sentence_text(i) for i in range(first, last + 1)))
         source = data.sentences[first].source
-        duplicate = next(
-            (i for i, fp in enumerate(fingerprints)
-             if fp == text or fuzz.ratio(fp, text) >= NEAR_DUPLICATE or (len(text) > 30 and (text in fp or fp in text))),
-            None,
-        )
+        duplicate = next((i for i, fp in enumerate(fingerprints) if _same_text(fp, text)), None)
         if duplicate is not None:
             other = picks[duplicate]
             if source != data.sentences[other.first].source and source not in other.also_in:

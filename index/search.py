@@ -40,7 +40,10 @@ class Candidate:
     @property
     def score(self) -> float:
         return (
-            0.5 * self.dense + 0.3 * self.coverage + 0.1 * self.lexical + 0.1 * self.chunk
+            0.5 * self.dense
+            + 0.3 * self.coverage
+            + 0.1 * self.lexical
+            + 0.1 * self.chunk
             + SAME_LANGUAGE_BONUS * self.same_language
         )
 
@@ -55,7 +58,7 @@ class Searcher:
         self.sentence_chunk = np.zeros(len(data.sentences), dtype=np.int64)
         for cid in range(len(data.chunks) - 1, -1, -1):
             chunk = data.chunks[cid]
-            self.sentence_chunk[chunk.first:chunk.last + 1] = cid
+            self.sentence_chunk[chunk.first : chunk.last + 1] = cid
 
     def candidates(
         self, query_vector: np.ndarray, terms: list[Term], question_chinese: bool, top_chunks: int = TOP_CHUNKS
@@ -96,8 +99,12 @@ class Searcher:
         lexical = bm25[ids] / best_bm25 if best_bm25 > 0 else np.zeros(len(ids), dtype=np.float32)
         return [
             Candidate(
-                int(sid), float(d), float(c), float(lex), chunk_of[int(sid)],
+                int(sid),
+                float(d),
+                float(c),
+                float(lex),
+                chunk_of[int(sid)],
                 self.chinese[sid] == question_chinese,
             )
-            for sid, d, c, lex in zip(ids, dense, coverage, lexical)
+            for sid, d, c, lex in zip(ids, dense, coverage, lexical, strict=False)
         ]

@@ -14,20 +14,58 @@ import re
 from .timestamps import MARKER_RE
 
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "e.g", "i.e", "inc", "ltd",
-    "co", "corp", "no", "nos", "fig", "approx", "est", "dept", "gen", "gov", "sen", "rep",
-    "u.s", "u.k", "u.n", "a.m", "p.m", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-    "sep", "sept", "oct", "nov", "dec", "mt", "vol", "cf", "al",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "vs",
+    "e.g",
+    "i.e",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "no",
+    "nos",
+    "fig",
+    "approx",
+    "est",
+    "dept",
+    "gen",
+    "gov",
+    "sen",
+    "rep",
+    "u.s",
+    "u.k",
+    "u.n",
+    "a.m",
+    "p.m",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "mt",
+    "vol",
+    "cf",
+    "al",
 }
 _CLOSERS = "\"'”’」』）)］]"
 # CJK terminators end a sentence wherever they stand (plus any closing quotes).
-_CJK_END = re.compile(
-    rf"[。！？]+[{re.escape(_CLOSERS)}]*|[!?]+[{re.escape(_CLOSERS)}]*(?=[\u4e00-\u9fff])"
-)
+_CJK_END = re.compile(rf"[。！？]+[{re.escape(_CLOSERS)}]*|[!?]+[{re.escape(_CLOSERS)}]*(?=[\u4e00-\u9fff])")
 # Latin terminators end a sentence only before whitespace and a sentence-like start.
-_LATIN_END = re.compile(
-    rf"[.!?]+[{re.escape(_CLOSERS)}]*(?=\s+[\"“‘'(\[A-Z0-9\u4e00-\u9fff\u3400-\u4dbf])"
-)
+_LATIN_END = re.compile(rf"[.!?]+[{re.escape(_CLOSERS)}]*(?=\s+[\"“‘'(\[A-Z0-9\u4e00-\u9fff\u3400-\u4dbf])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 

@@ -77,7 +77,20 @@ class IndexData:
 
     def sentence_text(self, sid: int) -> str:
         s = self.sentences[sid]
-        return self.texts[s.source][s.start:s.end]
+        return self.texts[s.source][s.start : s.end]
+
+    def same_paragraph(self, a: int, b: int) -> bool:
+        sa, sb = self.sentences[a], self.sentences[b]
+        return sa.source == sb.source and sa.block == sb.block
+
+    def paragraph(self, sid: int) -> tuple[int, int]:
+        """First and last sentence ids of the paragraph (block) holding `sid`."""
+        lo, hi = sid, sid
+        while lo > 0 and self.same_paragraph(lo - 1, sid):
+            lo -= 1
+        while hi + 1 < len(self.sentences) and self.same_paragraph(hi + 1, sid):
+            hi += 1
+        return lo, hi
 
 
 def _sha256(path: Path) -> str:
@@ -132,7 +145,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
     _write_json(build_dir / "sections.json", sections)
     _write_json(
         build_dir / "sources.json",
-        [{**src.as_dict(), "text": text} for src, text in zip(data.sources, data.texts)],
+        [{**src.as_dict(), "text": text} for src, text in zip(data.sources, data.texts, strict=False)],
     )
     _write_json(build_dir / "bridge.json", {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses})
     manifest = dict(data.manifest)
@@ -221,6 +234,16 @@ def load_build(index_dir: Path) -> IndexData:
     if len(vectors) != len(sentences) or chunk_index.ntotal != len(chunks):
         raise IndexCorrupt(f"{build_dir}: vector counts do not match the sentence and chunk tables")
     return IndexData(
-        manifest, sources, texts, sentences, chunks, chunk_index, vectors, bm25,
-        bridge["zh_en"], bridge["en_zh"], bridge["glosses"], build_dir,
+        manifest,
+        sources,
+        texts,
+        sentences,
+        chunks,
+        chunk_index,
+        vectors,
+        bm25,
+        bridge["zh_en"],
+        bridge["en_zh"],
+        bridge["glosses"],
+        build_dir,
     )

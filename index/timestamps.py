@@ -52,9 +52,8 @@ def first_marker(text: str) -> int | None:
 def ends_with_marker(text: str) -> int | None:
     """Seconds of a marker that ends `text` (allowing trailing punctuation), else None."""
     stripped = text.rstrip(" \t.。:：;；,，)）")
-    match = None
-    for match in MARKER_RE.finditer(stripped):
-        pass
+    matches = list(MARKER_RE.finditer(stripped))
+    match = matches[-1] if matches else None
     if match is None or match.end() != len(stripped):
         return None
     return to_seconds(match.group("start"))

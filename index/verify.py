@@ -199,13 +199,7 @@ def locate(claim: str, engine: Engine, candidates: list[Candidate]) -> list[Evid
     data = engine.data
     for cand in sorted(candidates, key=lambda c: c.score, reverse=True)[:20]:
         sentence = data.sentences[cand.sid]
-        # the sentence with its neighbours in the same paragraph, so multi-sentence quotes align
-        lo, hi = cand.sid, cand.sid
-        while lo > 0 and data.sentences[lo - 1].block == sentence.block and data.sentences[lo - 1].source == sentence.source:
-            lo -= 1
-        while hi + 1 < len(data.sentences) and data.sentences[hi + 1].block == sentence.block \
-                and data.sentences[hi + 1].source == sentence.source:
-            hi += 1
+        lo, hi = data.paragraph(cand.sid)  # whole paragraph, so multi-sentence quotes align
         score, a, b = engine.locator.near(claim, sentence.source, data.sentences[lo].start, data.sentences[hi].end)
         if best is None or score > best[0]:
             best = (score, sentence.source, a, b)

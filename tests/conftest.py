@@ -34,7 +34,10 @@ def engine(settings: Settings, embedder: Embedder) -> Engine:
 
 
 TINY_DOCS = {
-    "a.md": "# Alpha notes\n\n## Launch [00:01:00-00:02:00]\n\nThe rocket launched on time.\nIt carried 12 satellites [00:01:30].\n",
+    "a.md": (
+        "# Alpha notes\n\n## Launch [00:01:00-00:02:00]\n\n"
+        "The rocket launched on time.\nIt carried 12 satellites [00:01:30].\n"
+    ),
     "b.txt": "Beta report\n\nThe harvest doubled this year. Farmers were pleased.\n",
 }
 

@@ -18,7 +18,7 @@ def assert_verbatim(engine: Engine, quote) -> None:
     source = next(i for i, s in enumerate(engine.data.sources) if s.file == quote.source)
     document = (engine.settings.corpus_dir / quote.source).read_text(encoding="utf-8")
     assert quote.text in document, f"not verbatim: {quote.text!r}"
-    assert engine.data.texts[source][quote.start:quote.end] == quote.text
+    assert engine.data.texts[source][quote.start : quote.end] == quote.text
 
 
 def test_every_quote_of_every_benchmark_question_is_verbatim(engine: Engine) -> None:
@@ -98,11 +98,17 @@ def test_clean_question_strips_mentions_and_markdown() -> None:
 @pytest.mark.parametrize(
     ("quote", "timestamp"),
     [
-        ("Financial Success: X has officially crossed $1 Billion in Annual Recurring Revenue (ARR) "
-         "from subscriptions", "00:38:04"),
+        (
+            "Financial Success: X has officially crossed $1 Billion in Annual Recurring Revenue (ARR) "
+            "from subscriptions",
+            "00:38:04",
+        ),
         ("Recruiting: High emphasis on “interstellar ambitions” and hiring the absolute top talent.", "00:05:09"),
-        ("We are really on this path for recursive self improvement where the current generation of GROK code "
-         "is training the next generation of CROC code.", "00:09:03"),
+        (
+            "We are really on this path for recursive self improvement where the current generation of GROK code "
+            "is training the next generation of CROC code.",
+            "00:09:03",
+        ),
         ("Feb 10, Jimmy Ba (Co-founder, Head of Research & Safety) wrote", None),
     ],
 )
@@ -114,13 +120,15 @@ def test_exact_quote_is_located_with_its_timestamp(engine: Engine, quote: str, t
 
 
 def test_quote_with_different_spacing_and_quote_marks_is_located(engine: Engine) -> None:
+    source_text = "Recruiting: High emphasis on “interstellar ambitions” and hiring the absolute top talent."
     result = engine.check('Recruiting:  High emphasis on "interstellar ambitions" and hiring the absolute top talent.')
     assert result.verdict == "supported"
-    assert result.evidence[0].text == "Recruiting: High emphasis on “interstellar ambitions” and hiring the absolute top talent."
+    assert result.evidence[0].text == source_text
 
 
 def test_near_exact_quote_with_a_changed_word_is_located_with_differences(engine: Engine) -> None:
-    result = engine.check("Imagine: The visual generation wing, which has scaled to industry-leading volume in record speed")
+    altered = "Imagine: The visual generation wing, which has scaled to industry-leading volume in record speed"
+    result = engine.check(altered)
     assert result.evidence, "the quote should be located"
     first = result.evidence[0]
     assert first.match == "near-exact" and first.source == "002_8ca7da677551ebfe.txt"

@@ -16,13 +16,24 @@ from index.config import REPO_ROOT
 @pytest.fixture(scope="module")
 def env(settings, engine) -> dict[str, str]:
     """Environment for subprocesses using the session's already-built index."""
-    return {**os.environ, "QUOTEBOT_CORPUS_DIR": str(settings.corpus_dir),
-            "QUOTEBOT_INDEX_DIR": str(settings.index_dir), "QUOTEBOT_LOG_LEVEL": "WARNING"}
+    return {
+        **os.environ,
+        "QUOTEBOT_CORPUS_DIR": str(settings.corpus_dir),
+        "QUOTEBOT_INDEX_DIR": str(settings.index_dir),
+        "QUOTEBOT_LOG_LEVEL": "WARNING",
+    }
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=REPO_ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=REPO_ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_ask_prints_numbered_quotes_with_citations(env) -> None:
@@ -55,8 +66,9 @@ def test_check_json_locates_a_quote(env) -> None:
 
 def test_batch_files_give_one_json_line_per_input(env, tmp_path: Path) -> None:
     batch = tmp_path / "in.jsonl"
-    batch.write_text('{"id": "a", "question": "Who leads MacroHard?"}\n\nnot json\n{"id": "c", "question": "  "}\n',
-                     encoding="utf-8")
+    batch.write_text(
+        '{"id": "a", "question": "Who leads MacroHard?"}\n\nnot json\n{"id": "c", "question": "  "}\n', encoding="utf-8"
+    )
     proc = run(env, "ask", "--batch", str(batch))
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert proc.returncode == 0 and [line["id"] for line in lines] == ["a", None, "c"]
@@ -74,8 +86,11 @@ def test_missing_batch_file_exits_2(env) -> None:
 
 def test_console_answers_commands_through_the_same_code(env) -> None:
     env = {k: v for k, v in env.items() if k != "DISCORD_TOKEN"}
-    proc = run(env, stdin="/sources\n/ask How many GPUs are in Memphis?\n/check 50 Million videos generated daily\n"
-                          "/search Grokipedia\n/bogus\n/quit\n")
+    proc = run(
+        env,
+        stdin="/sources\n/ask How many GPUs are in Memphis?\n/check 50 Million videos generated daily\n"
+        "/search Grokipedia\n/bogus\n/quit\n",
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "podcast notes" in out and "[1] " in out and "Verdict: SUPPORTED" in out and "Unknown command" in out
@@ -87,6 +102,11 @@ def test_bad_configuration_exits_2(env) -> None:
 
 
 def test_index_build_reports_and_rejects_missing_corpus(env, tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "index", "build", "--corpus", str(tmp_path / "none"),
-                           "--out", str(tmp_path / "idx")], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "index", "build", "--corpus", str(tmp_path / "none"), "--out", str(tmp_path / "idx")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "corpus folder not found" in proc.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.ingest import load_documents, parse, read_text, SkipFile
+from index.ingest import SkipFile, load_documents, parse, read_text
 from index.sentences import split_spans
 from index.timestamps import format_hms, to_seconds
 
@@ -14,7 +14,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def sentences_of(text: str) -> list[str]:
-    return [text[s.start:s.end] for s in parse(text, 0)]
+    return [text[s.start : s.end] for s in parse(text, 0)]
 
 
 def split(block: str) -> list[str]:
@@ -82,7 +82,7 @@ def test_heading_range_applies_to_section_until_next_heading() -> None:
         "1. First Topic\n[01:06-05:09] — Speaker B (Elon Musk):\n- A point without a marker.\n"
         "- A point with its own marker [03:38].\n2. Second Topic\n- No range here.\n"
     )
-    stamps = {text[s.start:s.end]: format_hms(s.timestamp) for s in parse(text, 0)}
+    stamps = {text[s.start : s.end]: format_hms(s.timestamp) for s in parse(text, 0)}
     assert stamps == {
         "An overview paragraph.": None,
         "A point without a marker.": "00:01:06",
@@ -119,7 +119,7 @@ def test_every_sentence_is_an_exact_span_of_its_document(settings) -> None:
     assert len(documents) == 5
     for doc in documents:
         for s in doc.sentences:
-            piece = doc.text[s.start:s.end]
+            piece = doc.text[s.start : s.end]
             assert piece and piece == piece.strip() and piece in doc.text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from index.build import build_index
 from index.chunk import count_tokens, make_chunks
 from index.engine import Engine, index_problem
 from index.ingest import parse
-from index.store import IndexCorrupt, IndexStale, POINTER, current_build, load_build
+from index.store import POINTER, IndexCorrupt, IndexStale, current_build, load_build
 
 
 def test_build_publishes_a_complete_index(tiny_settings, embedder) -> None:
@@ -79,10 +80,14 @@ def test_build_killed_halfway_leaves_previous_index_usable(tiny_settings, embedd
     live = current_build(tiny_settings.index_dir)
     pointer_before = (tiny_settings.index_dir / POINTER).read_text()
     (tiny_settings.corpus_dir / "c.txt").write_text("Gamma memo\n\nThe bridge opened in May.\n", encoding="utf-8")
-    env = {**os.environ, "QUOTEBOT_CORPUS_DIR": str(tiny_settings.corpus_dir),
-           "QUOTEBOT_INDEX_DIR": str(tiny_settings.index_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "index", "build"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "QUOTEBOT_CORPUS_DIR": str(tiny_settings.corpus_dir),
+        "QUOTEBOT_INDEX_DIR": str(tiny_settings.index_dir),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "index", "build"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     # kill it in the middle: while it embeds, before anything is published
     assert proc.stderr is not None
@@ -112,7 +117,7 @@ def test_unknown_model_gives_a_clear_error() -> None:
 def test_chunks_are_sentence_aligned_token_bounded_and_overlapping(settings) -> None:
     text = (settings.corpus_dir / "000_47475682103aa5f8.txt").read_text(encoding="utf-8")
     sentences = parse(text, 0)
-    texts = [text[s.start:s.end] for s in sentences]
+    texts = [text[s.start : s.end] for s in sentences]
     chunks = make_chunks(sentences, texts, max_tokens=120, overlap=1)
     covered = set()
     for chunk in chunks:
@@ -122,7 +127,7 @@ def test_chunks_are_sentence_aligned_token_bounded_and_overlapping(settings) -> 
         if chunk.last > chunk.first:
             assert sum(count_tokens(texts[i]) for i in ids) <= 120
     assert covered == set(range(len(sentences)))
-    same_section = [(a, b) for a, b in zip(chunks, chunks[1:]) if a.section == b.section]
+    same_section = [(a, b) for a, b in itertools.pairwise(chunks) if a.section == b.section]
     assert same_section and all(b.first == a.last for a, b in same_section if a.last > a.first)
 
 

