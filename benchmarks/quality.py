@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.config import load_settings  # noqa: E402
-from index.engine import Engine  # noqa: E402
+from index.config import load_settings
+from index.engine import Engine
 
 HERE = Path(__file__).resolve().parent
 BASELINE_CHUNK_CHARS = 1000

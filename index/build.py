@@ -57,7 +57,7 @@ def lexical_tokens(sentence_text: str, section: str) -> list[str]:
     """What BM25 indexes for a sentence: its words, plus those of its innermost heading
     marked as heading words (they count for less, see Lexicon.coverage)."""
     heading = section.split(" › ")[-1] if section else ""
-    return tokenize(sentence_text) + [HEADING_PREFIX + t for t in tokenize(heading)]
+    return tokenize(sentence_text, chars=True) + [HEADING_PREFIX + t for t in tokenize(heading)]
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildReport:

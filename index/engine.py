@@ -21,7 +21,7 @@ from .config import Settings
 from .embed import Embedder
 from .lexical import Lexicon, gloss_text
 from .records import Answer, Quote
-from .search import Candidate, Searcher, is_chinese
+from .search import Candidate, Searcher, asks_who, is_chinese
 from .store import (
     IndexCorrupt,
     IndexData,
@@ -110,7 +110,9 @@ class Engine:
             return self.embedder.encode_one(gloss_text(text, self.data.glosses))
 
     def candidates(self, question: str) -> list[Candidate]:
-        return self.searcher.candidates(self.encode(question), self.lexicon.terms(question), is_chinese(question))
+        return self.searcher.candidates(
+            self.encode(question), self.lexicon.terms(question), is_chinese(question), asks_who(question)
+        )
 
     def ask(self, raw_question: str, k: int | None = None) -> Answer:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)

@@ -33,167 +33,32 @@ jieba.setLogLevel(logging.WARNING)
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# fmt: off
 STOP_EN = set(bm25s.stopwords.STOPWORDS_EN) | {
-    "i",
-    "me",
-    "my",
-    "we",
-    "our",
-    "you",
-    "your",
-    "he",
-    "him",
-    "his",
-    "she",
-    "her",
-    "its",
-    "them",
-    "what",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "when",
-    "where",
-    "why",
-    "how",
-    "do",
-    "does",
-    "did",
-    "done",
-    "have",
-    "has",
-    "had",
-    "been",
-    "being",
-    "were",
-    "am",
-    "can",
-    "could",
-    "would",
-    "should",
-    "shall",
-    "may",
-    "might",
-    "must",
-    "about",
-    "from",
-    "than",
-    "so",
-    "very",
-    "just",
-    "also",
-    "any",
-    "all",
-    "some",
-    "many",
-    "much",
-    "more",
-    "most",
-    "other",
-    "it's",
-    "s",
-    "t",
-    "say",
-    "said",
-    "says",
-    "tell",
-    "told",
-    "according",
-    "there",
-    "here",
-    "up",
-    "out",
-    "over",
-    "get",
-    "got",
-    "really",
+    "i", "me", "my", "we", "our", "you", "your", "he", "him", "his", "she", "her", "its", "them",
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did",
+    "done", "have", "has", "had", "been", "being", "were", "am", "can", "could", "would", "should",
+    "shall", "may", "might", "must", "about", "from", "than", "so", "very", "just", "also", "any",
+    "all", "some", "many", "much", "more", "most", "other", "it's", "s", "t", "say", "said", "says",
+    "tell", "told", "according", "there", "here", "up", "out", "over", "get", "got", "really",
 }
 STOP_ZH = {
-    "的",
-    "了",
-    "是",
-    "在",
-    "和",
-    "与",
-    "及",
-    "或",
-    "也",
-    "就",
-    "都",
-    "而",
-    "着",
-    "之",
-    "其",
-    "这",
-    "那",
-    "这个",
-    "那个",
-    "这些",
-    "那些",
-    "我",
-    "我们",
-    "你",
-    "你们",
-    "他",
-    "她",
-    "他们",
-    "它",
-    "有",
-    "没有",
-    "吗",
-    "呢",
-    "吧",
-    "啊",
-    "么",
-    "什么",
-    "谁",
-    "哪",
-    "哪些",
-    "哪个",
-    "怎么",
-    "怎么样",
-    "怎样",
-    "如何",
-    "为什么",
-    "多少",
-    "几",
-    "是否",
-    "会",
-    "能",
-    "要",
-    "把",
-    "被",
-    "对",
-    "从",
-    "向",
-    "给",
-    "说",
-    "所",
-    "等",
-    "中",
-    "上",
-    "下",
-    "个",
-    "将",
-    "让",
-    "已",
-    "已经",
-    "还",
-    "又",
-    "很",
-    "更",
-    "最",
-    "现在",
-    "目前",
-    "多久",
-    "怎么看",
+    "的", "了", "是", "在", "和", "与", "及", "或", "也", "就", "都", "而",
+    "着", "之", "其", "这", "那", "这个", "那个", "这些", "那些", "我", "我们",
+    "你", "你们", "他", "她", "他们", "它", "有", "没有", "吗", "呢", "吧",
+    "啊", "么", "什么", "谁", "哪", "哪些", "哪个", "怎么", "怎么样", "怎样",
+    "如何", "为什么", "多少", "几", "是否", "会", "能", "要", "把", "被", "对",
+    "从", "向", "给", "说", "所", "等", "中", "上", "下", "个", "将", "让",
+    "已", "已经", "还", "又", "很", "更", "最", "现在", "目前", "多久", "怎么看",
     "看",
 }
+# fmt: on
 _STEMMER = Stemmer.Stemmer("english")
 _MAX_TRANSLATIONS = 6
 HEADING_PREFIX = "h:"  # marks a token that comes from a sentence's section heading
 HEADING_CREDIT = 0.5  # a word found only in the heading covers half as much
+CHAR_PREFIX = "c:"  # a single Chinese character, indexed beside the words
+CHAR_CREDIT = 0.5  # a Chinese word not found whole, but whose characters all are, covers this much
 
 
 def normalize(text: str) -> str:
@@ -209,12 +74,16 @@ def _english(word: str) -> str | None:
     return _STEMMER.stemWord(word)
 
 
-def tokenize(text: str) -> list[str]:
-    """Index tokens of `text` (English stems, Chinese words, numbers), in order."""
+def tokenize(text: str, chars: bool = False) -> list[str]:
+    """Tokens of `text` (English stems, Chinese words, numbers), in order. With `chars`,
+    each Chinese character is added too, so words cut differently by jieba in a question
+    and a document (烧钱 / 烧…钱) still meet."""
     out: list[str] = []
     for run in _RUN.findall(normalize(text)):
         if _CJK_RUN.match(run):
             out.extend(w for w in jieba.lcut_for_search(run) if w.strip() and w not in STOP_ZH)
+            if chars:
+                out.extend(CHAR_PREFIX + c for c in run if c not in STOP_ZH)
         else:
             token = _english(run)
             if token:
@@ -337,6 +206,7 @@ class Term:
     word: str
     alternatives: frozenset[str]
     weight: float  # idf of the word (unknown words weigh as much as the rarest)
+    chars: frozenset[str] = frozenset()  # a Chinese word's characters (as c: tokens)
 
 
 class Lexicon:
@@ -364,9 +234,14 @@ class Lexicon:
 
     def _docs(self, token: str) -> np.ndarray:
         tid = self.vocab.get(token)
-        if tid is None:
+        if tid is None or tid + 1 >= len(self._indptr):  # unknown, or bm25s's empty-document token
             return self._indices[:0]
         return self._indices[self._indptr[tid] : self._indptr[tid + 1]]
+
+    def document_frequency(self, word: str) -> int:
+        """In how many sentences a (raw, unstemmed) word occurs."""
+        token = _english(normalize(word)) or ""
+        return len(self._docs(token))
 
     def idf(self, token: str) -> float:
         df = max(len(self._docs(token)), len(self._docs(HEADING_PREFIX + token)))
@@ -378,8 +253,10 @@ class Lexicon:
         for token in tokenize(text):
             if token in seen:
                 continue
-            translations = self.zh_en.get(token, []) if _CJK_RUN.search(token) else self.en_zh.get(token, [])
-            seen[token] = Term(token, frozenset([token, *translations]), self.idf(token))
+            chinese = bool(_CJK_RUN.search(token))
+            translations = self.zh_en.get(token, []) if chinese else self.en_zh.get(token, [])
+            chars = frozenset(CHAR_PREFIX + c for c in token if c not in STOP_ZH) if chinese else frozenset()
+            seen[token] = Term(token, frozenset([token, *translations]), self.idf(token), chars)
         return list(seen.values())
 
     def coverage(self, terms: Sequence[Term], sentence_ids: np.ndarray) -> np.ndarray:
@@ -393,12 +270,18 @@ class Lexicon:
             in_heading = np.isin(
                 sentence_ids, np.concatenate([self._docs(HEADING_PREFIX + tok) for tok in term.alternatives])
             )
-            out += term.weight * np.where(in_text, 1.0, np.where(in_heading, HEADING_CREDIT, 0.0))
+            credit = np.where(in_text, 1.0, np.where(in_heading, HEADING_CREDIT, 0.0))
+            if term.chars:
+                has_chars = np.ones(len(sentence_ids), dtype=bool)
+                for char in term.chars:
+                    has_chars &= np.isin(sentence_ids, self._docs(char))
+                credit = np.maximum(credit, CHAR_CREDIT * has_chars)
+            out += term.weight * credit
         return out / total
 
     def scores(self, terms: Sequence[Term]) -> np.ndarray:
         """BM25 score of every sentence for the query words and their translations."""
-        alternatives = [tok for t in terms for tok in t.alternatives]
+        alternatives = [tok for t in terms for tok in (*t.alternatives, *t.chars)]
         tokens = [tok for tok in alternatives + [HEADING_PREFIX + a for a in alternatives] if tok and tok in self.vocab]
         if not tokens:
             return np.zeros(self.n_docs, dtype=np.float32)

@@ -17,13 +17,21 @@ from rapidfuzz import fuzz
 from .search import Candidate
 from .store import IndexData
 
-# Abstention: answer when the best sentence is close in meaning to the question, or when it
-# contains most of the question's words (including through translation) and is not far off.
-MIN_DENSE = 0.55
-MIN_COVERAGE = 0.65
-MIN_DENSE_WITH_COVERAGE = 0.25
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Abstention: answer when the best sentence is close in meaning to the question, or when
+    it contains most of the question's words (also through translation) and is not far off.
+    Calibrated with benchmarks/calibrate.py."""
+
+    meaning: float = 0.45
+    coverage: float = 0.6
+    meaning_with_coverage: float = 0.1
+
+
+THRESHOLDS = Thresholds()
 MIN_RELATIVE = 0.6  # later quotes must score at least this share of the best one
-SHORT_QUOTE = 40  # characters; a shorter sentence takes its neighbour in the same paragraph
+SHORT_QUOTE = 7  # words (a Chinese character counts half); a shorter sentence takes a neighbour
 MAX_LIST_RUN = 700  # characters; how much of a list an introducing sentence may take with it
 MAX_LIST_ITEMS = 6
 NEAR_DUPLICATE = 90  # rapidfuzz ratio (0..100) above which two quotes are the same text
@@ -38,7 +46,8 @@ class Pick:
 
 
 def is_relevant(best: Candidate) -> bool:
-    return best.dense >= MIN_DENSE or (best.coverage >= MIN_COVERAGE and best.dense >= MIN_DENSE_WITH_COVERAGE)
+    t = THRESHOLDS
+    return best.meaning >= t.meaning or (best.coverage >= t.coverage and best.meaning >= t.meaning_with_coverage)
 
 
 def _fingerprint(text: str) -> str:
@@ -48,6 +57,10 @@ def _fingerprint(text: str) -> str:
 def _same_text(a: str, b: str) -> bool:
     """Near-duplicates: equal, almost equal, or one a long part of the other."""
     return a == b or fuzz.ratio(a, b) >= NEAR_DUPLICATE or (min(len(a), len(b)) > 30 and (a in b or b in a))
+
+
+def _length_in_words(text: str) -> float:
+    return len(re.findall(r"[A-Za-z0-9]+", text)) + len(re.findall(r"[\u3400-\u9fff]", text)) / 2
 
 
 def _open_quotation(data: IndexData, first: int, last: int) -> bool:
@@ -61,7 +74,7 @@ def _extend(data: IndexData, sid: int) -> tuple[int, int]:
     in the same paragraph; a paragraph ending in ':' takes the list items that follow it."""
     first = last = sid
     count = len(data.sentences)
-    if len(data.sentence_text(sid)) < SHORT_QUOTE:
+    if _length_in_words(data.sentence_text(sid)) < SHORT_QUOTE:
         if sid + 1 < count and data.same_paragraph(sid, sid + 1):
             last = sid + 1
         elif sid > 0 and data.same_paragraph(sid - 1, sid):
@@ -108,6 +121,8 @@ def select(candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bo
         if cand.sid in used:
             continue
         first, last = _extend(data, cand.sid)
+        if used.intersection(range(first, last + 1)):
+            first = last = cand.sid  # its neighbours are quoted already: the sentence alone
         used.update(range(first, last + 1))
         text = _fingerprint(" ".join(data.sentence_text(i) for i in range(first, last + 1)))
         source = data.sentences[first].source

@@ -1,8 +1,9 @@
 """Hybrid retrieval: FAISS dense search over chunks + BM25 over sentences, fused by rank.
 
 Returns candidate sentences (those inside the best chunks, plus the best lexical hits)
-with the features quote selection needs: cosine to the question, share of the question's
-words covered, normalised BM25, and the fused rank score of their chunk.
+with the features quote selection needs: cosine to the question of the sentence and of
+the passage around it, the share of the question's words covered, normalised BM25, and
+the fused rank of their chunk.
 """
 
 from __future__ import annotations
@@ -18,9 +19,36 @@ from .store import IndexData
 RRF_K = 60
 DENSE_CHUNKS = 30
 LEXICAL_SENTENCES = 30
+LEXICAL_EXTRA = 10  # best lexical sentences added even when their chunk is not among the best
 TOP_CHUNKS = 8
-SAME_LANGUAGE_BONUS = 0.05  # between equally good quotes, prefer the question's language
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How a candidate sentence's features combine into its ranking score.
+
+    Calibrated on benchmarks/questions.jsonl with benchmarks/calibrate.py (coarse grid,
+    two-fold held-out figures printed there); change them there, not by hand.
+    """
+
+    context: float = 0.2  # share of "meaning" that comes from the passage around the sentence
+    meaning: float = 0.3
+    coverage: float = 0.2
+    lexical: float = 0.0
+    chunk: float = 0.1
+    same_language: float = 0.0  # between equally good quotes, prefer the question's language
+    names_someone: float = 0.1  # a "who" question prefers sentences that name someone new
+
+
+WEIGHTS = Weights()
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_WHO = re.compile(r"\b(who|whom|whose)\b|谁", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
+RARE_NAME_SENTENCES = 6  # a capitalised word in at most this many sentences is likely a person's name
+
+
+def asks_who(question: str) -> bool:
+    return bool(_WHO.search(question))
 
 
 def is_chinese(text: str) -> bool:
@@ -32,19 +60,28 @@ def is_chinese(text: str) -> bool:
 class Candidate:
     sid: int
     dense: float  # cosine(question, sentence)
+    context: float  # cosine(question, the sentence's best chunk): the sentence read in place
     coverage: float  # share of the question's idf mass the sentence (+ heading) contains
     lexical: float  # BM25 normalised by the best BM25 score of the query
     chunk: float  # fused rank score of the sentence's best chunk, normalised to 0..1
     same_language: bool  # the sentence is in the question's language
+    names_someone: bool  # a "who" question, and the sentence names someone the question does not
+
+    @property
+    def meaning(self) -> float:
+        """Closeness in meaning to the question: the sentence itself and its passage."""
+        return (1 - WEIGHTS.context) * self.dense + WEIGHTS.context * self.context
 
     @property
     def score(self) -> float:
+        w = WEIGHTS
         return (
-            0.5 * self.dense
-            + 0.3 * self.coverage
-            + 0.1 * self.lexical
-            + 0.1 * self.chunk
-            + SAME_LANGUAGE_BONUS * self.same_language
+            w.meaning * self.meaning
+            + w.coverage * self.coverage
+            + w.lexical * self.lexical
+            + w.chunk * self.chunk
+            + w.same_language * self.same_language
+            + w.names_someone * self.names_someone
         )
 
 
@@ -55,56 +92,77 @@ class Searcher:
         self.data = data
         self.lexicon = lexicon
         self.chinese = np.array([is_chinese(data.sentence_text(i)) for i in range(len(data.sentences))], dtype=bool)
-        self.sentence_chunk = np.zeros(len(data.sentences), dtype=np.int64)
+        self.sentence_chunk = np.zeros(len(data.sentences), dtype=np.int64)  # first chunk holding each sentence
         for cid in range(len(data.chunks) - 1, -1, -1):
             chunk = data.chunks[cid]
             self.sentence_chunk[chunk.first : chunk.last + 1] = cid
 
+    def names_someone(self, sid: int, question_words: set[str]) -> bool:
+        """Does the sentence contain a rare capitalised word (a name) the question lacks?"""
+        for word in _CAPITALISED.findall(self.data.sentence_text(sid)):
+            token = word.lower()
+            if token not in question_words and self.lexicon.document_frequency(token) <= RARE_NAME_SENTENCES:
+                return True
+        return False
+
     def candidates(
-        self, query_vector: np.ndarray, terms: list[Term], question_chinese: bool, top_chunks: int = TOP_CHUNKS
+        self,
+        query_vector: np.ndarray,
+        terms: list[Term],
+        question_chinese: bool,
+        who: bool = False,
+        top_chunks: int = TOP_CHUNKS,
     ) -> list[Candidate]:
         data = self.data
         n_dense = min(DENSE_CHUNKS, len(data.chunks))
-        _, dense_ids = data.chunk_index.search(query_vector.reshape(1, -1), n_dense)
+        dense_scores, dense_ids = data.chunk_index.search(query_vector.reshape(1, -1), n_dense)
+        chunk_cos = {int(c): float(s) for c, s in zip(dense_ids[0], dense_scores[0], strict=True) if c >= 0}
         bm25 = self.lexicon.scores(terms)
         best_bm25 = float(bm25.max()) if len(bm25) else 0.0
-        lexical_top = np.argsort(-bm25)[:LEXICAL_SENTENCES]
-        lexical_top = lexical_top[bm25[lexical_top] > 0]
+        lexical_top = [int(s) for s in np.argsort(-bm25)[:LEXICAL_SENTENCES] if bm25[s] > 0]
 
+        # Reciprocal rank fusion of the dense chunk ranking and the chunks of the lexical hits.
+        lexical_chunks = list(dict.fromkeys(int(self.sentence_chunk[s]) for s in lexical_top))
         fused: dict[int, float] = {}
-        for rank, cid in enumerate(int(c) for c in dense_ids[0] if c >= 0):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
-        seen_chunks: list[int] = []
-        for sid in lexical_top:
-            cid = int(self.sentence_chunk[sid])
-            if cid not in seen_chunks:
-                seen_chunks.append(cid)
-        for rank, cid in enumerate(seen_chunks):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
-        best_chunks = sorted(fused, key=fused.get, reverse=True)[:top_chunks]
-        top_fused = fused[best_chunks[0]] if best_chunks else 1.0
+        for ranking in (list(chunk_cos), lexical_chunks):
+            for rank, cid in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+        best_chunks = sorted(fused, key=fused.__getitem__, reverse=True)[:top_chunks]
+        if not best_chunks:
+            return []
+        top_fused = fused[best_chunks[0]]
 
-        chunk_of: dict[int, float] = {}
+        def cosine(cid: int) -> float:
+            return chunk_cos[cid] if cid in chunk_cos else float(data.chunk_index.reconstruct(cid) @ query_vector)
+
+        rank_of: dict[int, float] = {}
+        context: dict[int, float] = {}
         for cid in best_chunks:
             chunk = data.chunks[cid]
             for sid in range(chunk.first, chunk.last + 1):
-                chunk_of[sid] = max(chunk_of.get(sid, 0.0), fused[cid] / top_fused)
-        for sid in lexical_top[:10]:
-            chunk_of.setdefault(int(sid), fused.get(int(self.sentence_chunk[sid]), 0.0) / top_fused)
-        if not chunk_of:
-            return []
-        ids = np.fromiter(chunk_of, dtype=np.int64)
+                rank_of[sid] = max(rank_of.get(sid, 0.0), fused[cid] / top_fused)
+                context[sid] = max(context.get(sid, -1.0), cosine(cid))
+        for sid in lexical_top[:LEXICAL_EXTRA]:
+            if sid not in rank_of:
+                cid = int(self.sentence_chunk[sid])
+                rank_of[sid] = fused.get(cid, 0.0) / top_fused
+                context[sid] = cosine(cid)
+
+        ids = np.fromiter(rank_of, dtype=np.int64)
+        question_words = {t.word for t in terms}
         dense = data.sentence_vectors[ids] @ query_vector
         coverage = self.lexicon.coverage(terms, ids)
         lexical = bm25[ids] / best_bm25 if best_bm25 > 0 else np.zeros(len(ids), dtype=np.float32)
         return [
             Candidate(
-                int(sid),
-                float(d),
-                float(c),
-                float(lex),
-                chunk_of[int(sid)],
-                self.chinese[sid] == question_chinese,
+                sid=int(sid),
+                dense=float(d),
+                context=context[int(sid)],
+                coverage=float(c),
+                lexical=float(lex),
+                chunk=rank_of[int(sid)],
+                same_language=bool(self.chinese[sid] == question_chinese),
+                names_someone=who and self.names_someone(int(sid), question_words),
             )
-            for sid, d, c, lex in zip(ids, dense, coverage, lexical, strict=False)
+            for sid, d, c, lex in zip(ids, dense, coverage, lexical, strict=True)
         ]
