@@ -1,0 +1,108 @@
+"""Speed benchmark: warm ask/check latency against a bare model.encode, cold start, build time, RSS.
+
+    python benchmarks/speed.py [--rounds 3]
+
+Machines here are noisy, so the headline figures are ratios measured in one process and
+run: each question is timed through `Engine.ask` and through a bare `model.encode` of the
+same text, interleaved, and the medians (p50) and p95s are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.build import build_index
+from index.config import REPO_ROOT, load_settings
+from index.embed import Embedder
+from index.engine import Engine
+
+HERE = Path(__file__).resolve().parent
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def cold_start(question: str) -> float:
+    """Seconds from process start to a printed answer, with the index already built."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", question, "--json"], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=600)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0 or not json.loads(proc.stdout).get("quotes"):
+        raise RuntimeError(f"cold start run failed: {proc.stderr[-500:]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the question set")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    settings = load_settings()
+    items = [json.loads(line) for line in (HERE / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = [i["question"] for i in items if i["kind"] in ("question", "unanswerable")]
+    claims = [i.get("claim") or i.get("quote") for i in items if i["kind"] in ("claim", "timestamp")]
+
+    t0 = time.perf_counter()
+    embedder = Embedder(settings.index.model)
+    model_load = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        report = build_index(dataclasses.replace(settings, index_dir=Path(tmp) / "index"), embedder)
+    t0 = time.perf_counter()
+    engine = Engine.load(settings, embedder)
+    engine_load = time.perf_counter() - t0
+
+    for q in questions[:5]:  # warm-up: first calls pay one-off costs (allocations, jieba dictionary)
+        engine.ask(q)
+        embedder.model.encode(q)
+    ask_ms, encode_ms, check_ms = [], [], []
+    for _ in range(args.rounds):
+        for question in questions:
+            t0 = time.perf_counter()
+            embedder.model.encode(question)
+            encode_ms.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            engine.ask(question)
+            ask_ms.append((time.perf_counter() - t0) * 1000)
+        for claim in claims:
+            t0 = time.perf_counter()
+            engine.check(claim)
+            check_ms.append((time.perf_counter() - t0) * 1000)
+    cold = cold_start("How many GPUs are in Memphis?")
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rows = [
+        ("questions timed (ask / encode)", f"{len(ask_ms)} / {len(encode_ms)}"),
+        ("bare model.encode p50 / p95 (ms)", f"{statistics.median(encode_ms):.1f} / {percentile(encode_ms, 95):.1f}"),
+        ("warm ask p50 / p95 (ms)", f"{statistics.median(ask_ms):.1f} / {percentile(ask_ms, 95):.1f}"),
+        ("ask / encode ratio at p50 (target <= 1.5)", f"{statistics.median(ask_ms) / statistics.median(encode_ms):.2f}"),  # noqa: E501
+        ("ask / encode ratio at p95", f"{percentile(ask_ms, 95) / percentile(encode_ms, 95):.2f}"),
+        ("warm check p50 / p95 (ms)", f"{statistics.median(check_ms):.1f} / {percentile(check_ms, 95):.1f}"),
+        ("cold start to first answer, new process (s)", f"{cold:.1f}"),
+        ("model load (s)", f"{model_load:.1f}"),
+        ("index load, built index (s)", f"{engine_load:.2f}"),
+        (f"index build, {report.documents} docs / {report.sentences} sentences (s)", f"{report.seconds:.1f}"),
+        ("peak RSS of this process (MiB)", f"{peak_rss_mib:.0f}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
