@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from index.records import Answer, Quote, Source
-from index.verify import CheckResult
+from index.records import Answer, CheckResult, Quote, Source
 
 ABSTAIN = "The sources don't answer that."
 VERDICTS = {

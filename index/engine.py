@@ -18,10 +18,13 @@ from . import quotes as quote_selection
 from .build import build_index, corpus_fingerprint
 from .citations import citation_url
 from .config import Settings
+from .conflicts import find_conflicts
 from .embed import Embedder
 from .lexical import Lexicon, gloss_text
-from .records import Answer, Quote
+from .locate import QuoteLocator
+from .records import Answer, CheckResult, Evidence, Quote
 from .search import Candidate, Searcher, asks_who, is_chinese
+from .sentences import split_spans
 from .store import (
     IndexCorrupt,
     IndexData,
@@ -33,9 +36,13 @@ from .store import (
     read_manifest,
 )
 from .timestamps import format_hms
-from .verify import CheckResult, QuoteLocator, check_claim
+from .verify import check_claim
 
 log = logging.getLogger(__name__)
+
+
+CONFLICT_POOL = 8
+MAX_CLAIMS_PER_MESSAGE = 10  # best passages (besides the quotes) examined for sources that disagree
 
 
 class BadQuestion(ValueError):
@@ -119,10 +126,15 @@ class Engine:
         k = k or self.settings.top_k
         candidates = self.candidates(question)
         answered, picks = quote_selection.select(candidates, self.data, k)
+        conflicts = []
+        if answered:
+            best = sorted(candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
+            conflicts = find_conflicts(self.data, [p.first for p in picks] + [c.sid for c in best])
         return Answer(
             question=question,
             answered=answered,
             quotes=[self.quote(p) for p in picks],
+            conflicts=conflicts,
             notice=notice,
         )
 
@@ -141,6 +153,37 @@ class Engine:
         return result
 
     # ---- citations -------------------------------------------------------------------
+
+    def check_message(self, raw_text: str) -> list[CheckResult]:
+        """A message of several sentences, checked claim by claim ("Check citations")."""
+        text, _ = clean_question(raw_text, self.settings.max_question_chars * 4)
+        whole = self.check(raw_text)
+        if whole.evidence and whole.evidence[0].match in ("exact", "near-exact"):
+            return [whole]  # the message is one quotation
+        folded = " ".join(raw_text.split())
+        parts = [folded[a:b] for a, b in split_spans(folded)]
+        claims = [p for p in parts if len(p.strip()) > 3] or [text]
+        return [self.check(claim) for claim in claims[:MAX_CLAIMS_PER_MESSAGE]]
+
+    def evidence(
+        self, source: int, start: int, end: int, score: float, match: str, stance: str = "supports"
+    ) -> Evidence:
+        """Evidence for text[start:end] of a source, cited like a quote."""
+        data = self.data
+        ids = self.source_sentence_ids[source]
+        sentence = data.sentences[ids[self.locator.sentence_at(source, start)]]
+        src = data.sources[source]
+        return Evidence(
+            text=data.texts[source][start:end],
+            source=src.file,
+            title=src.title,
+            section=sentence.section,
+            timestamp=format_hms(sentence.timestamp),
+            url=citation_url(src.url, src.recording, sentence.timestamp),
+            stance=stance,
+            score=score,
+            match=match,
+        )
 
     def quote(self, pick: quote_selection.Pick) -> Quote:
         data = self.data

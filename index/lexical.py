@@ -66,13 +66,30 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+# Irregular forms Snowball leaves apart from their verb, so "built" meets "build" (and 建设).
+_IRREGULAR = {
+    "built": "build", "made": "make", "gave": "give", "given": "give", "took": "take", "taken": "take",
+    "went": "go", "gone": "go", "began": "begin", "begun": "begin", "brought": "bring", "bought": "buy",
+    "sold": "sell", "grew": "grow", "grown": "grow", "left": "leave", "led": "lead", "ran": "run", "won": "win",
+    "wrote": "write", "written": "write", "spoke": "speak", "spoken": "speak", "thought": "think",
+    "found": "find", "held": "hold", "kept": "keep", "met": "meet", "paid": "pay", "sent": "send",
+    "spent": "spend", "stood": "stand", "chose": "choose", "chosen": "choose", "knew": "know", "known": "know",
+    "lost": "lose", "meant": "mean", "rose": "rise", "risen": "rise", "saw": "see", "seen": "see",
+    "shown": "show", "broke": "break", "broken": "break", "became": "become", "came": "come", "fell": "fall",
+    "felt": "feel", "drove": "drive", "driven": "drive", "hired": "hire", "ate": "eat", "taught": "teach",
+}
+
+
 def _english(word: str) -> str | None:
     word = word.replace("’", "'").strip("'")
     if re.fullmatch(r"[\d.,]+", word):
         return word.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", word) else word
     if word in STOP_EN or (len(word) < 2 and not word.isdigit()):
         return None if word not in {"x"} else "x"
-    return _STEMMER.stemWord(word)
+    stem = _STEMMER.stemWord(_IRREGULAR.get(word, word))
+    if stem == word and len(word) <= 5 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]  # plurals Snowball keeps: gpus -> gpu, h100s -> h100
+    return stem
 
 
 def tokenize(text: str, chars: bool = False) -> list[str]:

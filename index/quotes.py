@@ -34,6 +34,8 @@ MIN_RELATIVE = 0.6  # later quotes must score at least this share of the best on
 SHORT_QUOTE = 7  # words (a Chinese character counts half); a shorter sentence takes a neighbour
 MAX_LIST_RUN = 700  # characters; how much of a list an introducing sentence may take with it
 MAX_LIST_ITEMS = 6
+RUN_RELATIVE = 0.8  # a neighbour in the same paragraph scoring this share of a quote joins it
+MAX_RUN_CHARS = 400
 NEAR_DUPLICATE = 90  # rapidfuzz ratio (0..100) above which two quotes are the same text
 
 
@@ -103,9 +105,24 @@ def _extend(data: IndexData, sid: int) -> tuple[int, int]:
     return first, last
 
 
+def _join_neighbours(data: IndexData, first: int, last: int, score: float, scores: dict[int, float]) -> tuple[int, int]:
+    """A short run: adjacent sentences of the same paragraph that score nearly as well join."""
+    def fits(lo: int, hi: int) -> bool:
+        return data.sentences[hi].end - data.sentences[lo].start <= MAX_RUN_CHARS
+
+    while last + 1 < len(data.sentences) and data.same_paragraph(last, last + 1) \
+            and scores.get(last + 1, 0.0) >= RUN_RELATIVE * score and fits(first, last + 1):
+        last += 1
+    while first > 0 and data.same_paragraph(first - 1, first) \
+            and scores.get(first - 1, 0.0) >= RUN_RELATIVE * score and fits(first - 1, last):
+        first -= 1
+    return first, last
+
+
 def select(candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bool = True) -> tuple[bool, list[Pick]]:
     """(answered, picks). Without `abstain`, the best passages are returned regardless."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+    scores = {c.sid: c.score for c in candidates}
     if not ranked:
         return False, []
     answered = is_relevant(ranked[0])
@@ -121,6 +138,7 @@ def select(candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bo
         if cand.sid in used:
             continue
         first, last = _extend(data, cand.sid)
+        first, last = _join_neighbours(data, first, last, cand.score, scores)
         if used.intersection(range(first, last + 1)):
             first = last = cand.sid  # its neighbours are quoted already: the sentence alone
         used.update(range(first, last + 1))

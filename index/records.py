@@ -111,3 +111,56 @@ class Answer:
         if self.notice:
             data["notice"] = self.notice
         return data
+
+
+@dataclass
+class Evidence:
+    text: str
+    source: str
+    title: str
+    section: str
+    timestamp: str | None
+    url: str | None
+    stance: str  # "supports" | "contradicts"
+    score: float
+    match: str  # "exact" | "near-exact" (a located quote) | "claim" (evidence for a claim)
+    differences: list[dict] = field(default_factory=list)
+    reason: str | None = None  # why this evidence decides, e.g. "different number: 6 million vs 60 million"
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "text": self.text,
+            "source": self.source,
+            "title": self.title,
+            "section": self.section,
+            "timestamp": self.timestamp,
+            "url": self.url,
+            "stance": self.stance,
+            "score": round(self.score, 4),
+            "match": self.match,
+        }
+        if self.differences:
+            data["differences"] = self.differences
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+@dataclass
+class CheckResult:
+    claim: str
+    verdict: str  # "supported" | "contradicted" | "not_found"
+    evidence: list[Evidence] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    notice: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "claim": self.claim,
+            "verdict": self.verdict,
+            "evidence": [e.as_dict() for e in self.evidence],
+            "conflicts": self.conflicts,
+        }
+        if self.notice:
+            data["notice"] = self.notice
+        return data

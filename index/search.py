@@ -47,6 +47,19 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
 RARE_NAME_SENTENCES = 6  # a capitalised word in at most this many sentences is likely a person's name
 
 
+def names(text: str, lexicon: Lexicon) -> set[str]:
+    """Likely names of people or things in `text`: capitalised words (not at a sentence start,
+    not acronyms) that are rare in the corpus. Lower-cased."""
+    return {
+        word.lower()
+        for word in _CAPITALISED.findall(text)
+        if lexicon.document_frequency(word) <= RARE_NAME_SENTENCES and word[:3].lower() not in _MONTHS
+    }
+
+
+_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
 def asks_who(question: str) -> bool:
     return bool(_WHO.search(question))
 
@@ -99,11 +112,7 @@ class Searcher:
 
     def names_someone(self, sid: int, question_words: set[str]) -> bool:
         """Does the sentence contain a rare capitalised word (a name) the question lacks?"""
-        for word in _CAPITALISED.findall(self.data.sentence_text(sid)):
-            token = word.lower()
-            if token not in question_words and self.lexicon.document_frequency(token) <= RARE_NAME_SENTENCES:
-                return True
-        return False
+        return any(name not in question_words for name in names(self.data.sentence_text(sid), self.lexicon))
 
     def candidates(
         self,

@@ -1,208 +1,264 @@
-"""Citation checks: locate a quoted text in the sources and say whether they back it.
+"""Citation checks: is a claim or a quote backed by the sources?
 
-Locating works on a normalised view of each document (case, width, curly quotes, dashes,
-spacing and markdown emphasis ignored) with a map back to the original characters, so
-the evidence is always an exact substring of the source. An exact match is `supported`;
-a near-exact one (rapidfuzz alignment) is located with its differences listed, and is
-`supported` only when they are formatting alone.
+A quote is first located (index.locate): exact -> supported; near-exact -> supported when only
+formatting or function words differ, contradicted (a misquote) when a number, a negation, a
+name or any content word was changed -- the differences are listed either way. Anything
+else is checked as a claim against the best passages:
+
+* quantities (index.quantities) of the same unit must agree -- a different number, unit or
+  period (per day vs per month) on the same subject contradicts;
+* negation and modality count: "never" against a plain statement, "already" against "will";
+* support needs the passage to contain nearly all the claim's words and to be close in
+  meaning; topic similarity alone is never support. Nothing relevant -> not_found.
+
+The verdict follows the distinct sources that decide; sources that disagree among themselves
+are reported in `conflicts`.
 """
 
 from __future__ import annotations
 
-import bisect
-import difflib
 import re
-import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz
+import numpy as np
 
-from .citations import citation_url
-from .search import Candidate
-from .timestamps import format_hms
+from .conflicts import find_conflicts
+from .lexical import CHAR_PREFIX, Lexicon, Term, tokenize
+from .locate import locate, only_formatting
+from .quantities import (
+    SCALE_WORDS,
+    Quantity,
+    asserts_done,
+    extract,
+    future,
+    negated,
+    negated_scopes,
+    quantity_words,
+)
+from .records import CheckResult, Evidence
+from .search import Candidate, names
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-NEAR_EXACT = 90.0  # rapidfuzz partial_ratio (0..100) for a near-exact quote
-MIN_QUOTE_CHARS = 12  # shorter texts are too ambiguous to locate as quotes
-_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "—": "-", "–": "-", "…": "..."})
-_IGNORED = set("*_`")
-
-
-@dataclass
-class Evidence:
-    text: str
-    source: str
-    title: str
-    section: str
-    timestamp: str | None
-    url: str | None
-    stance: str  # "supports" | "contradicts"
-    score: float
-    match: str  # "exact" | "near-exact" | "related"
-    differences: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {
-            "text": self.text,
-            "source": self.source,
-            "title": self.title,
-            "section": self.section,
-            "timestamp": self.timestamp,
-            "url": self.url,
-            "stance": self.stance,
-            "score": round(self.score, 4),
-            "match": self.match,
-        }
-        if self.differences:
-            data["differences"] = self.differences
-        return data
-
-
-@dataclass
-class CheckResult:
-    claim: str
-    verdict: str  # "supported" | "contradicted" | "not_found"
-    evidence: list[Evidence] = field(default_factory=list)
-    conflicts: list[dict] = field(default_factory=list)
-    notice: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {
-            "claim": self.claim,
-            "verdict": self.verdict,
-            "evidence": [e.as_dict() for e in self.evidence],
-            "conflicts": self.conflicts,
-        }
-        if self.notice:
-            data["notice"] = self.notice
-        return data
-
-
-def normalise_with_map(text: str) -> tuple[str, list[int]]:
-    """Folded text (no spaces, case, width, quote style or emphasis marks) and, for each of
-    its characters, the index of the original character it came from."""
-    out: list[str] = []
-    positions: list[int] = []
-    for index, char in enumerate(text):
-        if char.isspace() or char in _IGNORED:
-            continue
-        for folded in unicodedata.normalize("NFKC", char).translate(_FOLD).lower():
-            if not folded.isspace():
-                out.append(folded)
-                positions.append(index)
-    return "".join(out), positions
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w.%$]+|[^\w\s]", text.translate(_FOLD).lower())
-
-
-def differences(claimed: str, found: str) -> list[dict]:
-    """Word-level differences between the claimed quote and the source text."""
-    a, b = _words(claimed), _words(found)
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op != "equal":
-            out.append({"claimed": " ".join(a[i1:i2]), "source": " ".join(b[j1:j2])})
-    return out
-
-
-def _only_formatting(diffs: list[dict]) -> bool:
-    return all(not re.search(r"\w", d["claimed"] + d["source"]) for d in diffs)
-
-
-class QuoteLocator:
-    """Normalised copies of the documents, built once per loaded index."""
-
-    def __init__(self, texts: list[str], sentence_starts: list[list[int]]) -> None:
-        self.texts = texts
-        self.views = [normalise_with_map(t) for t in texts]
-        self.sentence_starts = sentence_starts  # per source, sorted start offsets of its sentences
-
-    def exact(self, quote: str) -> list[tuple[int, int, int]]:
-        """(source, start, end) of every occurrence of `quote`, modulo formatting."""
-        needle, _ = normalise_with_map(quote)
-        if len(needle) < MIN_QUOTE_CHARS:
-            return []
-        hits = []
-        for source, (view, positions) in enumerate(self.views):
-            at = view.find(needle)
-            while at >= 0:
-                hits.append((source, positions[at], positions[at + len(needle) - 1] + 1))
-                at = view.find(needle, at + 1)
-        return hits
-
-    def near(self, quote: str, source: int, start: int, end: int) -> tuple[float, int, int]:
-        """Best alignment of `quote` inside text[start:end] of `source`: (score, start, end)."""
-        needle, _ = normalise_with_map(quote)
-        view, positions = normalise_with_map(self.texts[source][start:end])
-        if len(needle) < MIN_QUOTE_CHARS or not view:
-            return 0.0, start, start
-        alignment = fuzz.partial_ratio_alignment(needle, view)
-        if alignment is None or alignment.dest_end <= alignment.dest_start:
-            return 0.0, start, start
-        lo = start + positions[alignment.dest_start]
-        hi = start + positions[alignment.dest_end - 1] + 1
-        return float(alignment.score), lo, hi
-
-    def sentence_at(self, source: int, offset: int) -> int:
-        """Position (within its source) of the sentence containing `offset`."""
-        return max(0, bisect.bisect_right(self.sentence_starts[source], offset) - 1)
+EVIDENCE_POOL = 20  # best passages examined for a claim
+MAX_EVIDENCE = 5
+SUPPORT_COVERAGE = 0.75  # share of the claim's words a passage must contain to support it
+SUPPORT_MEANING = 0.45
+NUMBER_SUPPORT_COVERAGE = 0.5  # ... when it also states the claim's quantity
+NUMBER_COVERAGE = 0.6  # a passage this close that states the same kind of quantity differently contradicts
+NEGATION_COVERAGE = 0.65  # ... or that says the opposite, or names someone else in the claim's place
+SURE_TOPIC = 0.7  # coverage at which a passage is on the claim's subject even without its rarest word
+# Words that say how, not what: compared by the rules above, never matched as topic words.
+_NOT_TOPIC = {
+    "never", "not", "no", "none", "without", "nor", "neither", "不", "没有", "没", "无", "未", "从不", "绝不",
+    "alreadi", "now", "still", "yet", "soon", "已经", "已", "将", "即将",
+    # qualifiers of a quantity ("under six weeks", "约 600 万"): the quantity rules compare those
+    "under", "over", "about", "near", "approxim", "almost", "rough", "least", "less", "than", "around",
+    "约", "近", "超过", "不到", "大约", "至少", "左右", "多",
+} | SCALE_WORDS
+_NUMERIC = re.compile(r"^[\d.,]+$")
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z]+\b")
 
 
 def check_claim(claim: str, engine: Engine, candidates: list[Candidate]) -> CheckResult:
-    """Locate `claim` as a quote; when it is not one, report it as not found (for now)."""
     located = locate(claim, engine, candidates)
-    if located:
-        best = located[0]
-        if best.match == "exact" or _only_formatting(best.differences):
-            verdict = "supported"
-        else:
-            verdict = "contradicted"
-            for item in located:
-                item.stance = "contradicts"
-        return CheckResult(claim, verdict, located)
-    return CheckResult(claim, "not_found", [])
+    if located and not _abridged(located[0]):
+        return _quote_verdict(claim, located, engine.lexicon)
+    return _claim_verdict(claim, engine, candidates)
 
 
-def _evidence(engine: Engine, source: int, start: int, end: int, score: float, match: str, claim: str) -> Evidence:
-    data = engine.data
-    locator = engine.locator
-    first_sid = engine.source_sentence_ids[source][locator.sentence_at(source, start)]
-    sentence = data.sentences[first_sid]
-    src = data.sources[source]
-    text = data.texts[source][start:end]
-    return Evidence(
-        text=text,
-        source=src.file,
-        title=src.title,
-        section=sentence.section,
-        timestamp=format_hms(sentence.timestamp),
-        url=citation_url(src.url, src.recording, sentence.timestamp),
-        stance="supports",
-        score=score / 100.0,
-        match=match,
-        differences=[] if match == "exact" else differences(claim, text),
+def _abridged(found: Evidence) -> bool:
+    """A near-exact match that only leaves words out (or adds some) is an abridged statement, judged
+    as a claim (a left-out "not" is caught there); a misquote replaces words."""
+    return found.match == "near-exact" and not any(
+        re.search(r"\w", d["claimed"]) and re.search(r"\w", d["source"]) for d in found.differences
     )
 
 
-def locate(claim: str, engine: Engine, candidates: list[Candidate]) -> list[Evidence]:
-    """Exact occurrences first (timestamped sources first); else the best near-exact match."""
-    hits = engine.locator.exact(claim)
-    if hits:
-        found = [_evidence(engine, s, a, b, 100.0, "exact", claim) for s, a, b in hits]
-        return sorted(found, key=lambda e: e.timestamp is None)
-    best: tuple[float, int, int, int] | None = None
+# ---- quotes -------------------------------------------------------------------------------
+
+
+def meaning_changed(diffs: list[dict], lexicon: Lexicon) -> str | None:
+    """Why the differences between a claimed quote and the source change its meaning, if they do
+    (a word replaced by one with a shared dictionary sense, 业界 / 行业, does not)."""
+    for diff in diffs:
+        claimed, source = diff["claimed"], diff["source"]
+        if re.search(r"\d", claimed + source) or extract(claimed) or extract(source):
+            return f"a number differs: the source has “{source}”, not “{claimed}”"
+        if negated(claimed) != negated(source):
+            return f"a negation differs: the source has “{source}”, not “{claimed}”"
+        if set(_CAPITALISED.findall(claimed)) != set(_CAPITALISED.findall(source)):
+            return f"a name differs: the source has “{source}”, not “{claimed}”"
+        if not _synonyms(_content_words(claimed.replace(" ", "")), _content_words(source.replace(" ", "")), lexicon):
+            return f"the wording differs: the source has “{source}”, not “{claimed}”"
+    return None
+
+
+def _content_words(text: str) -> set[str]:
+    return {t for t in tokenize(text) if not t.startswith(CHAR_PREFIX)}
+
+
+def _synonyms(a: set[str], b: set[str], lexicon: Lexicon) -> bool:
+    """Equal word sets, or words sharing an English sense through the dictionary."""
+    if a == b:
+        return True
+    if not a or not b:
+        return False
+
+    def senses(words: set[str]) -> set[str]:
+        return {s for w in words for s in (lexicon.zh_en.get(w, []) or [w])}
+
+    return not senses(a).isdisjoint(senses(b))
+
+
+def _quote_verdict(claim: str, located: list[Evidence], lexicon: Lexicon) -> CheckResult:
+    best = located[0]
+    if best.match == "exact" or only_formatting(best.differences):
+        return CheckResult(claim, "supported", located)
+    reason = meaning_changed(best.differences, lexicon)
+    if reason is None:
+        best.reason = "not word for word: the differences do not change numbers, negations or names"
+        return CheckResult(claim, "supported", located)
+    for item in located:
+        item.stance = "contradicts"
+    best.reason = reason
+    return CheckResult(claim, "contradicted", located)
+
+
+# ---- claims -------------------------------------------------------------------------------
+
+
+def _quantity_stance(claim_q: list[Quantity], text: str) -> tuple[str | None, str | None]:
+    """('agree' | 'disagree' | None, reason) for the claim's quantities against a passage."""
+    found = [q for q in extract(text) if q.unit]
+    disagreement = None
+    for c in claim_q:
+        same_unit = [e for e in found if c.comparable(e)]
+        for e in same_unit:
+            if c.same_value(e) and (c.period is None or e.period is None or c.period == e.period):
+                return "agree", f"same quantity: “{e.text}”"
+        if same_unit and disagreement is None:
+            e = same_unit[0]
+            what = "period" if c.same_value(e) else "number"
+            disagreement = f"different {what}: the source says “{_say(e)}”, the claim “{_say(c)}”"
+    return ("disagree", disagreement) if disagreement else (None, None)
+
+
+def _negation_mismatch(claim: str, text: str, claim_words: Sequence[Term]) -> bool:
+    """One side negates something the claim is about, and the other does not."""
+
+    def negates_topic(side: str) -> bool:
+        return any(any(_mentions(scope, t) for t in claim_words) for scope in negated_scopes(side))
+
+    return negates_topic(claim) != negates_topic(text)
+
+
+def _mentions(text: str, term: Term) -> bool:
+    tokens = set(tokenize(text))
+    return not term.alternatives.isdisjoint(tokens)
+
+
+def _say(q: Quantity) -> str:
+    return f"{q.text} per {q.period}" if q.period else q.text
+
+
+def stance(
+    claim: str,
+    text: str,
+    topical: float,
+    meaning: float,
+    subject: bool,
+    lexicon: Lexicon,
+    claim_words: Sequence[Term] = (),
+) -> tuple[str | None, str | None]:
+    """How one passage bears on a claim: ('supports' | 'contradicts' | None, reason).
+
+    `topical`: share of the claim's words the passage contains; `subject`: it contains the
+    claim's most specific word; `meaning`: closeness in meaning.
+    """
+    claim_q = [q for q in extract(claim) if q.unit]
+    numbers, reason = _quantity_stance(claim_q, text)
+    if numbers == "disagree" and topical >= NUMBER_COVERAGE and (subject or topical >= SURE_TOPIC):
+        return "contradicts", reason
+    if numbers == "agree" and topical >= NUMBER_SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING:
+        return "supports", reason
+    if topical >= NEGATION_COVERAGE and _negation_mismatch(claim, text, claim_words):
+        return "contradicts", "one of them says the opposite (a negation differs)"
+    if topical >= NEGATION_COVERAGE and asserts_done(claim) and future(text) and not asserts_done(text):
+        return "contradicts", "the source speaks of it as still to come"
+    missing = {n for n in names(claim, lexicon) if n not in text.lower()}
+    instead = {n for n in names(text, lexicon) if n not in claim.lower()}
+    if missing and instead and topical >= SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING:
+        found, claimed = ", ".join(sorted(instead)), ", ".join(sorted(missing))
+        return "contradicts", f"a different name: the source says {found}, not {claimed}"
+    if topical >= SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING and not claim_q and not missing:
+        return "supports", None
+    return None, None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How one passage bears on a claim."""
+
+    sid: int
+    topical: float  # share of the claim's topic words the passage contains (0..1)
+    subject: bool  # it contains the claim's most specific word
+    meaning: float
+    stance: str | None  # "supports" | "contradicts" | None
+    reason: str | None
+    weight: float  # ranking of deciding passages: retrieval score x topical
+
+
+def topic_terms(claim: str, lexicon: Lexicon) -> list[Term]:
+    """The claim's words that say what it is about (not its numbers, units, negations, modality)."""
+    stated = set(tokenize(quantity_words(claim)))
+    return [
+        t for t in lexicon.terms(claim)
+        if not _NUMERIC.match(t.word) and t.word not in _NOT_TOPIC and t.word not in stated
+    ]
+
+
+def judge_passages(claim: str, engine: Engine, candidates: list[Candidate]) -> list[Judgement]:
+    """A judgement for each of the best passages, best retrieved first."""
+    pool = sorted(candidates, key=lambda c: c.score, reverse=True)[:EVIDENCE_POOL]
+    terms = topic_terms(claim, engine.lexicon)
+    ids = np.array([c.sid for c in pool], dtype=np.int64)
+    zeros = np.zeros(len(pool), dtype=np.float32)
+    topical = engine.lexicon.coverage(terms, ids) if terms else zeros
+    subject = engine.lexicon.coverage([max(terms, key=lambda t: t.weight)], ids) if terms else zeros
+    out = []
+    for cand, top, subj in zip(pool, topical, subject, strict=True):
+        text = engine.data.sentence_text(cand.sid)
+        verdict, reason = stance(claim, text, float(top), cand.meaning, bool(subj >= 1.0), engine.lexicon, terms)
+        out.append(Judgement(cand.sid, float(top), bool(subj >= 1.0), cand.meaning, verdict, reason,
+                             cand.score * float(top)))
+    return out
+
+
+def _claim_verdict(claim: str, engine: Engine, candidates: list[Candidate]) -> CheckResult:
+    judgements = judge_passages(claim, engine, candidates)
     data = engine.data
-    for cand in sorted(candidates, key=lambda c: c.score, reverse=True)[:20]:
-        sentence = data.sentences[cand.sid]
-        lo, hi = data.paragraph(cand.sid)  # whole paragraph, so multi-sentence quotes align
-        score, a, b = engine.locator.near(claim, sentence.source, data.sentences[lo].start, data.sentences[hi].end)
-        if best is None or score > best[0]:
-            best = (score, sentence.source, a, b)
-    if best is None or best[0] < NEAR_EXACT:
-        return []
-    return [_evidence(engine, best[1], best[2], best[3], best[0], "near-exact", claim)]
+    decided: list[tuple[float, Evidence, int]] = []
+    for j in judgements:
+        if j.stance is None:
+            continue
+        sentence = data.sentences[j.sid]
+        item = engine.evidence(sentence.source, sentence.start, sentence.end, j.weight, "claim", j.stance)
+        item.reason = j.reason
+        decided.append((j.weight, item, j.sid))
+    conflicts = find_conflicts(data, [sid for _, _, sid in decided] + [j.sid for j in judgements[:6]])
+    if not decided:
+        return CheckResult(claim, "not_found", [], conflicts)
+    decided.sort(key=lambda d: d[0], reverse=True)
+    sources = {s: {item.source for _, item, _ in decided if item.stance == s} for s in ("supports", "contradicts")}
+    if len(sources["supports"]) != len(sources["contradicts"]):
+        winner = max(sources, key=lambda s: len(sources[s]))
+    else:
+        winner = decided[0][1].stance
+    verdict = "supported" if winner == "supports" else "contradicted"
+    evidence = [item for _, item, _ in decided if item.stance == winner]
+    evidence += [item for _, item, _ in decided if item.stance != winner]
+    return CheckResult(claim, verdict, evidence[:MAX_EVIDENCE], conflicts)

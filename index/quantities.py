@@ -1,0 +1,246 @@
+"""Quantities in English and Chinese text: value (with scale), unit, period, and dates.
+
+`50 million`, `50M`, `5000 万`, `60 亿`, `1.25 万亿`, `300,000`, `30 万块`, `100–200 GW`,
+`99.8%`, `15 people`, `15 人`, `2-3 months`, `2 to 3 years`, `six months`, `Feb 10`,
+`2 月 10 日` are all read into `Quantity(low, high, unit, period)` with 万 = 10⁴, 亿 = 10⁸.
+Units and periods are normalised to English words (月 -> month, 人 -> person, 每天 -> day) so
+that numbers from the two languages compare.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SCALE_WORDS = {"thousand", "million", "billion", "trillion", "千", "万", "亿", "万亿", "百万", "千万"}
+_SCALE = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "b": 1e9, "bn": 1e9,
+    "trillion": 1e12, "t": 1e12, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12, "百万": 1e6, "千万": 1e7,
+}
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50,
+    "hundred": 100, "dozen": 12, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+    "八": 8, "九": 9, "十": 10,
+}
+# unit words (English, lower-case, singular) and Chinese measure words -> one canonical unit
+_UNITS = {
+    "month": "month", "months": "month", "个月": "month", "月": "month",
+    "year": "year", "years": "year", "年": "year",
+    "week": "week", "weeks": "week", "周": "week", "星期": "week",
+    "day": "day", "days": "day", "天": "day", "日": "day",
+    "hour": "hour", "hours": "hour", "小时": "hour",
+    "minute": "minute", "minutes": "minute", "分钟": "minute",
+    "second": "second", "seconds": "second", "秒": "second",
+    "person": "person", "people": "person", "persons": "person", "engineer": "person", "engineers": "person",
+    "employee": "person", "employees": "person", "人": "person", "位": "person", "名": "person",
+    "video": "video", "videos": "video", "个视频": "video",
+    "image": "image", "images": "image", "张图片": "image", "张图": "image",
+    "article": "article", "articles": "article", "篇": "article", "篇文章": "article",
+    "gpu": "gpu", "gpus": "gpu", "h100": "gpu", "h100s": "gpu", "gb300": "gpu", "chip": "gpu", "chips": "gpu",
+    "块": "gpu", "台": "gpu", "张": "gpu", "块芯片": "gpu",
+    "tesla": "car", "teslas": "car", "car": "car", "cars": "car", "vehicle": "car", "vehicles": "car", "辆": "car",
+    "mile": "mile", "miles": "mile", "英里": "mile",
+    "gw": "gw", "gigawatt": "gw", "gigawatts": "gw", "千兆瓦": "gw", "tw": "tw", "terawatt": "tw", "太瓦": "tw",
+    "%": "percent", "percent": "percent", "％": "percent",
+    "x": "times", "times": "times", "fold": "times", "倍": "times",
+    "$": "usd", "dollar": "usd", "dollars": "usd", "usd": "usd", "美元": "usd",
+    "co-founder": "cofounder", "co-founders": "cofounder", "cofounders": "cofounder", "联合创始人": "cofounder",
+    "team": "division", "teams": "division", "个团队": "division", "pillar": "division", "pillars": "division",
+    "division": "division", "divisions": "division", "line": "division", "lines": "division",
+    "大方向": "division", "个方向": "division", "方向": "division", "大应用方向": "division", "大核心团队": "division",
+    "install": "install", "installs": "install", "installation": "install",
+    "connection": "connection", "connections": "connection", "个连接": "connection",
+    "hall": "hall", "halls": "hall", "个数据大厅": "hall",
+    "user": "user", "users": "user", "用户": "user",
+}
+_PERIODS = {
+    "per day": "day", "a day": "day", "daily": "day", "every day": "day", "each day": "day", "每天": "day",
+    "日均": "day", "每日": "day", "per month": "month", "a month": "month", "monthly": "month",
+    "every month": "month", "each month": "month", "每月": "month", "每个月": "month", "in 30 days": "month",
+    "past 30 days": "month", "30 天内": "month", "30天内": "month", "per 30 days": "month",
+    "per year": "year", "a year": "year", "annually": "year", "every year": "year", "each year": "year",
+    "每年": "year", "/yr": "year", "/ yr": "year", "per week": "week", "weekly": "week", "每周": "week",
+}
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_WORD_NUM = "|".join(sorted((w for w in _WORD_NUMBERS if w.isascii()), key=len, reverse=True))
+_QUANTITY = re.compile(
+    rf"(?P<cur>\$)?\s*(?P<a>{_NUM}|\b(?:{_WORD_NUM})\b|[一两二三四五六七八九十](?=\s*(?:个|位|名|周|年|天|倍|大)))"
+    rf"(?:\s*(?P<scale_a>万亿|百万|千万|万|亿|千|(?:thousand|million|billion|trillion|bn|mn)\b|[kmbKMBT]\b))?"
+    rf"(?:\s*(?:[-–—~～至到]|to|or)\s*(?P<b>{_NUM}|\b(?:{_WORD_NUM})\b))?"
+    rf"(?:\s*(?P<scale_b>万亿|百万|千万|万|亿|千|(?:thousand|million|billion|trillion|bn|mn)\b|[kmbKMBT]\b))?"
+    rf"\s*(?P<plus>\+)?",
+    re.IGNORECASE,
+)
+_EN_DATE = re.compile(
+    r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})\b", re.IGNORECASE
+)
+_ZH_DATE = re.compile(r"(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日")
+_UNIT_AFTER = re.compile(
+    r"\s*(?:more\s+|additional\s+|of\s+|new\s+)?(?P<unit>[%％$]|[A-Za-z][\w-]*|[\u4e00-\u9fff]{1,5})"
+)
+
+
+APPROXIMATION = 0.1  # "nearly", "over", "about": values this close (relative) are the same
+_DIMENSION = {u: "time" for u in ("second", "minute", "hour", "day", "week", "month", "year")} | {
+    "gw": "power", "tw": "power"}
+_DIMENSION_FACTORS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+                      "month": 2629800, "year": 31557600, "gw": 1, "tw": 1000}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    low: float
+    high: float
+    unit: str | None  # canonical unit ("month", "gpu", "usd", "date", ...) or None
+    period: str | None  # "day", "month", "year", "week" for rates, else None
+    text: str  # the span it was read from
+
+    def base(self) -> tuple[float, float]:
+        """Low and high in the dimension's base unit (seconds, gigawatts), else as they are."""
+        factor = _DIMENSION_FACTORS.get(self.unit or "", 1.0)
+        return self.low * factor, self.high * factor
+
+    def same_value(self, other: Quantity) -> bool:
+        """Equal values or overlapping ranges, within a relative tolerance for approximate wording
+        ("over 2 million" ~ "2 million"); dates must be equal."""
+        tolerance = 0.0 if self.unit == "date" else APPROXIMATION
+        (a_lo, a_hi), (b_lo, b_hi) = self.base(), other.base()
+        return a_lo <= b_hi * (1 + tolerance) and b_lo <= a_hi * (1 + tolerance) \
+            and a_lo >= b_lo * (1 - tolerance) - (b_hi - b_lo) and b_lo >= a_lo * (1 - tolerance) - (a_hi - a_lo)
+
+    def comparable(self, other: Quantity) -> bool:
+        """Same unit, or units of one dimension (months and years; GW and TW)."""
+        if self.unit is None or other.unit is None:
+            return False
+        return self.unit == other.unit or _DIMENSION.get(self.unit, self.unit) == _DIMENSION.get(other.unit, other.unit)
+
+
+def _number(text: str) -> float:
+    text = text.lower()
+    if text in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[text])
+    return float(text.replace(",", ""))
+
+
+def _unit(text: str, end: int) -> tuple[str | None, int]:
+    """The canonical unit after position `end`: the next word, or one of the next three English
+    words ("four application teams"); Chinese measure words follow the number directly."""
+    position = end
+    for _ in range(3):
+        unit, unit_end, english = _unit_word(text, position)
+        if unit is not None or not english:
+            return unit, unit_end
+        position = unit_end
+    return None, end
+
+
+def _unit_word(text: str, end: int) -> tuple[str | None, int, bool]:
+    match = _UNIT_AFTER.match(text, end)
+    if not match:
+        return None, end, False
+    unit, unit_end = _unit_match(text, match)
+    return unit, unit_end, bool(re.match(r"[A-Za-z]", match.group("unit")))
+
+
+def _unit_match(text: str, match: re.Match) -> tuple[str | None, int]:
+    word = match.group("unit")
+    lowered = word.lower()
+    if lowered in _UNITS:
+        return _UNITS[lowered], match.end()
+    if re.match(r"[\u4e00-\u9fff]", word):  # longest known Chinese prefix: 个视频, 张图片, 块, 人 ...
+        for size in range(len(word), 0, -1):
+            if word[:size] in _UNITS:
+                return _UNITS[word[:size]], match.start("unit") + size
+        return None, match.end()
+    singular = lowered[:-1] if lowered.endswith("s") else lowered
+    return _UNITS.get(singular), match.end()
+
+
+def _period(text: str, start: int, end: int) -> str | None:
+    """A rate's period, said just before the number or later in the same clause."""
+    clause_end = re.search(r"[.;。；!?！？]|$", text[end:]).start() + end  # type: ignore[union-attr]
+    window = text[max(0, start - 12): min(clause_end, end + 80)].lower()
+    for phrase, period in _PERIODS.items():
+        if phrase in window:
+            return period
+    return None
+
+
+def extract(text: str) -> list[Quantity]:
+    """Every quantity and date in `text`, in order."""
+    out: list[Quantity] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_EN_DATE, _ZH_DATE):
+        for m in pattern.finditer(text):
+            mon = m.group("mon").lower()
+            month = _MONTHS.get(mon[:3]) if mon.isalpha() else int(mon)
+            if month:
+                value = month * 100 + int(m.group("day"))
+                out.append(Quantity(value, value, "date", None, m.group(0)))
+                taken.append(m.span())
+    for m in _QUANTITY.finditer(text):
+        if any(a <= m.start("a") < b for a, b in taken) or not m.group("a"):
+            continue
+        if re.match(r"[A-Za-z0-9.]", text[m.start("a") - 1: m.start("a")] or " ") and m.group("a")[0].isdigit():
+            continue  # part of a word or version: "H100", "GB300", "Grok 4.2" stays a name
+        before = text[max(0, m.start("a") - 6): m.start("a")].lower()
+        if re.search(r"(grok|gpt|version|v)\s*$", before):
+            continue
+        scale = _SCALE.get((m.group("scale_b") or m.group("scale_a") or "").lower(), 1.0)
+        scale_a = _SCALE.get((m.group("scale_a") or "").lower(), scale)
+        low = _number(m.group("a")) * scale_a
+        high = _number(m.group("b")) * scale if m.group("b") else low
+        unit, unit_end = _unit(text, m.end())
+        if m.group("cur") or (unit is None and "美元" in text[m.end(): m.end() + 6]):
+            unit = "usd"
+        if unit is None and not m.group("b") and scale == 1.0 and m.group("a").isalpha():
+            continue  # a bare number word ("one of the ...") says nothing measurable
+        out.append(Quantity(min(low, high), max(low, high), unit, _period(text, m.start(), unit_end),
+                            text[m.start(): unit_end].strip()))
+    return out
+
+
+_NEGATION_EN = re.compile(r"\b(not|no|never|without|neither|nor|cannot|can't|won't|isn't|aren't|wasn't|weren't|"
+                          r"doesn't|don't|didn't|hasn't|haven't|hardly)\b", re.IGNORECASE)
+_NEGATION_ZH = re.compile(r"没有|没|不|未|从不|绝不|别")
+NEGATION_SCOPE_WORDS = 6  # an English negation covers this many words after it
+NEGATION_SCOPE_CHARS = 10  # a Chinese one this many characters
+_FUTURE_EN = re.compile(r"\b(will|plans?|planned|planning|expects?|expected|going to|soon|upcoming|aims?|"
+                        r"toward|towards|next|later|promis\w*)\b", re.IGNORECASE)
+_FUTURE_ZH = re.compile(r"将|即将|预计|计划|打算|准备|未来|会")
+_DONE_EN = re.compile(r"\b(already|now|has|have|had|is|are|was|were|did|crossed|reached|launched)\b", re.IGNORECASE)
+
+
+PERIOD_WORDS = {"daily", "weekly", "monthly", "annually", "yearly", "per", "every", "each", "每天", "每月", "每年",
+                "每周", "日均", "每个月"}
+
+
+def quantity_words(text: str) -> str:
+    """The words of `text` that state its quantities (numbers, scales, units, periods)."""
+    spans = [q.text for q in extract(text)]
+    periods = [w for w in PERIOD_WORDS if w in text.lower()]
+    return " ".join(spans + periods)
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION_EN.search(text) or _NEGATION_ZH.search(text))
+
+
+def negated_scopes(text: str) -> list[str]:
+    """The stretches of text each negation covers ("no audio background in the team")."""
+    scopes = [" ".join(text[m.end():].split()[:NEGATION_SCOPE_WORDS]) for m in _NEGATION_EN.finditer(text)]
+    scopes += [text[m.end(): m.end() + NEGATION_SCOPE_CHARS] for m in _NEGATION_ZH.finditer(text)]
+    return scopes
+
+
+def future(text: str) -> bool:
+    return bool(_FUTURE_EN.search(text) or _FUTURE_ZH.search(text))
+
+
+def asserts_done(text: str) -> bool:
+    """Claims something is already so ("already available", "has launched")."""
+    return bool(re.search(r"\balready\b|已经|已", text, re.IGNORECASE))
