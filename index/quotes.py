@@ -24,9 +24,9 @@ class Thresholds:
     it contains most of the question's words (also through translation) and is not far off.
     Calibrated with benchmarks/calibrate.py."""
 
-    meaning: float = 0.45
-    coverage: float = 0.6
-    meaning_with_coverage: float = 0.1
+    meaning: float = 0.6
+    coverage: float = 0.4
+    meaning_with_coverage: float = 0.2
 
 
 THRESHOLDS = Thresholds()
