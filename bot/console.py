@@ -1,7 +1,7 @@
 """The local console: the bot's commands in a terminal, rendered as text.
 
 /ask QUESTION     quotes that answer it (plain text without a slash does the same)
-/check TEXT       is this claim or quote backed by the sources?
+/check TEXT       is this claim or quote backed by the sources? (several sentences: one verdict each)
 /search QUERY     the top passages for a lookup
 /sources          the documents in the corpus
 /help, /quit
@@ -36,7 +36,7 @@ def handle_line(engine: Engine, line: str) -> str | None:
         if command == "/ask":
             return render.render_answer(engine.ask(rest))
         if command == "/check":
-            return render.render_check(engine.check(rest))
+            return render.render_checks(engine.check_message(rest))
         if command == "/search":
             return render.render_search(engine.search(rest, limit=engine.settings.search_page_size))
     except BadQuestion as exc:

@@ -44,7 +44,36 @@ def render_answer(answer: Answer) -> str:
         if answer.quotes:
             lines.append("Closest passages (not an answer):")
     lines.extend(_quote_block(i, q) for i, q in enumerate(answer.quotes, start=1))
+    lines.extend(render_conflicts(answer.conflicts))
     return "\n\n".join(lines)
+
+
+def render_conflicts(conflicts: list[dict]) -> list[str]:
+    """One block per disagreement, both sides quoted and named."""
+    blocks = []
+    for conflict in conflicts:
+        sides = "\n".join(
+            f"  {side['source']}:\n" + textwrap.indent(side["text"], "    > ", lambda _: True)
+            for side in conflict["sources"]
+        )
+        blocks.append(f"Sources disagree ({conflict['about']}):\n{sides}")
+    return blocks
+
+
+def verdict_line(result: CheckResult) -> str:
+    """One line per claim: verdict and the deciding source (for messages checked claim by claim)."""
+    first = result.evidence[0] if result.evidence else None
+    cite = f" — {first.title}" + (f" at {first.timestamp}" if first and first.timestamp else "") if first else ""
+    return f"{VERDICTS.get(result.verdict, result.verdict)}: “{result.claim}”{cite}"
+
+
+def render_checks(results: list[CheckResult]) -> str:
+    """A message checked claim by claim: one verdict line each, then the details of each."""
+    if len(results) == 1:
+        return render_check(results[0])
+    summary = "\n".join(f"{i}. {verdict_line(r)}" for i, r in enumerate(results, start=1))
+    details = "\n\n".join(f"— Claim {i} —\n{render_check(r)}" for i, r in enumerate(results, start=1))
+    return f"{summary}\n\n{details}"
 
 
 def render_check(result: CheckResult) -> str:
@@ -55,9 +84,12 @@ def render_check(result: CheckResult) -> str:
     for i, item in enumerate(result.evidence, start=1):
         body = textwrap.indent(item.text, "    > ", lambda _: True)
         cite = citation(item.title, item.section, item.timestamp, item.url)
-        lines.append(f"[{i}] {item.stance} ({item.match}) — {item.source}\n{body}\n    — {cite}")
-        for diff in item.differences:
-            lines.append(f"      differs: claimed “{diff['claimed']}”, source has “{diff['source']}”")
+        block = [f"[{i}] {item.stance} ({item.match}) — {item.source}\n{body}\n    — {cite}"]
+        block += [f"      differs: claimed “{d['claimed']}”, source has “{d['source']}”" for d in item.differences]
+        if item.reason:
+            block.append(f"      why: {item.reason}")
+        lines.append("\n".join(block))
+    lines.extend(render_conflicts(result.conflicts))
     return "\n\n".join(lines)
 
 

@@ -156,13 +156,13 @@ class Engine:
 
     def check_message(self, raw_text: str) -> list[CheckResult]:
         """A message of several sentences, checked claim by claim ("Check citations")."""
-        text, _ = clean_question(raw_text, self.settings.max_question_chars * 4)
         whole = self.check(raw_text)
         if whole.evidence and whole.evidence[0].match in ("exact", "near-exact"):
             return [whole]  # the message is one quotation
         folded = " ".join(raw_text.split())
-        parts = [folded[a:b] for a, b in split_spans(folded)]
-        claims = [p for p in parts if len(p.strip()) > 3] or [text]
+        claims = [part for a, b in split_spans(folded) if len((part := folded[a:b]).strip()) > 3]
+        if len(claims) <= 1:
+            return [whole]
         return [self.check(claim) for claim in claims[:MAX_CLAIMS_PER_MESSAGE]]
 
     def evidence(

@@ -65,7 +65,10 @@ _CLOSERS = "\"'”’」』）)］]"
 # CJK terminators end a sentence wherever they stand (plus any closing quotes).
 _CJK_END = re.compile(rf"[。！？]+[{re.escape(_CLOSERS)}]*|[!?]+[{re.escape(_CLOSERS)}]*(?=[\u4e00-\u9fff])")
 # Latin terminators end a sentence only before whitespace and a sentence-like start.
-_LATIN_END = re.compile(rf"[.!?]+[{re.escape(_CLOSERS)}]*(?=\s+[\"“‘'(\[A-Z0-9\u4e00-\u9fff\u3400-\u4dbf])")
+# (A sentence may also open with a lower-case brand name: xAI, iPhone.)
+_LATIN_END = re.compile(
+    rf"[.!?]+[{re.escape(_CLOSERS)}]*(?=\s+(?:[\"“‘'(\[A-Z0-9\u4e00-\u9fff\u3400-\u4dbf]|[a-z][A-Z]))"
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 
