@@ -1,4 +1,4 @@
-"""The `python -m bot` command line: ask, check (single or --batch), console, Discord.
+"""The `python -m bot` command line: ask, check (single or --batch), console, Discord, sync.
 
 Exit status: 0 success, 2 bad input (one-line reason on stderr), 1 internal failure.
 """
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--batch", type=Path, help='JSON-lines file of {"id": ..., "claim": ...}')
     sub.add_parser("console", help="the local console (default when DISCORD_TOKEN is not set)")
+    sub.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN) and exit")
     return parser
 
 
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         _validate(args)
+        if args.command == "sync":
+            return _sync(settings)
         if args.command is None and settings.discord_token:
             return _discord(settings)
         engine = Engine.load(settings)
@@ -149,8 +152,35 @@ def main(argv: list[str] | None = None, out=None) -> int:
 
 
 def _discord(settings: Settings) -> int:
-    log.error(
-        "DISCORD_TOKEN is set, but the Discord client is not part of this build yet; "
-        "unset DISCORD_TOKEN to use the local console"
-    )
-    return 1
+    import asyncio
+
+    import discord
+
+    from .discord_bot import serve
+
+    engine = Engine.load(settings)  # once, before connecting: every command shares it
+    try:
+        asyncio.run(serve(settings, engine))
+    except discord.LoginFailure:
+        print("error: Discord rejected the token in DISCORD_TOKEN", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("error: Discord refused the intents the bot asked for", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _sync(settings: Settings) -> int:
+    import asyncio
+
+    import discord
+
+    from .discord_bot import sync_only
+
+    if not settings.discord_token:
+        raise UsageError("sync needs DISCORD_TOKEN")
+    try:
+        return asyncio.run(sync_only(settings))
+    except discord.LoginFailure:
+        print("error: Discord rejected the token in DISCORD_TOKEN", file=sys.stderr)
+        return 2

@@ -84,10 +84,14 @@ class Settings:
     max_question_chars: int = 1000
     log_level: str = "INFO"
     # Discord (used by the bot package only)
-    discord_token: str | None = None
+    discord_token: str | None = field(default=None, repr=False)  # never printed or logged
     discord_guild_id: int | None = None
+    sync_commands: bool = True
     cooldown_seconds: float = 5.0
     search_page_size: int = 5
+    search_results: int = 25
+    search_timeout: float = 300.0
+    workers: int = 2
 
 
 def load_settings() -> Settings:
@@ -108,6 +112,10 @@ def load_settings() -> Settings:
         log_level=os.environ.get("QUOTEBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         discord_token=os.environ.get("DISCORD_TOKEN", "").strip() or None,
         discord_guild_id=int(guild) if guild else None,
+        sync_commands=_int("QUOTEBOT_SYNC_COMMANDS", 1, 0, 1) == 1,
         cooldown_seconds=_float("QUOTEBOT_COOLDOWN_SECONDS", 5.0, 0.0, 3600.0),
         search_page_size=_int("QUOTEBOT_SEARCH_PAGE_SIZE", 5, 1, 10),
+        search_results=_int("QUOTEBOT_SEARCH_RESULTS", 25, 1, 100),
+        search_timeout=_float("QUOTEBOT_SEARCH_TIMEOUT", 300.0, 1.0, 840.0),
+        workers=_int("QUOTEBOT_WORKERS", 2, 1, 16),
     )

@@ -1,0 +1,306 @@
+"""A small fake Discord for tests: the REST API and the gateway websocket on 127.0.0.1.
+
+The real discord.py client connects to it (tests point `discord.http.Route.BASE` and
+`DiscordWebSocket.DEFAULT_GATEWAY` here) and runs its real code: HELLO, IDENTIFY, READY,
+heartbeats, RESUME after a dropped connection, and the REST calls a bot makes to answer an
+interaction (callback, followup webhook, edits), sync commands, or reply to a message.
+Everything that reaches the server is recorded for the tests to assert on. Only the parts of
+the protocol a bot uses are implemented; payloads follow Discord's API v10 shapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 900000000000000001
+BOT_USER = {"id": str(APP_ID), "username": "quotebot", "discriminator": "0", "global_name": "QuoteBot",
+            "avatar": None, "bot": True}
+GUILD_ID = 900000000000000100
+CHANNEL_ID = 900000000000000200
+HEARTBEAT_MS = 500
+TIMESTAMP = "2026-11-23T08:00:00.000000+00:00"
+
+
+def user(user_id: int, name: str | None = None) -> dict[str, Any]:
+    return {"id": str(user_id), "username": name or f"user{user_id}", "discriminator": "0",
+            "global_name": None, "avatar": None}
+
+
+def member(user_id: int, permissions: str = "1024") -> dict[str, Any]:
+    return {"user": user(user_id), "roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False,
+            "flags": 0, "permissions": permissions}
+
+
+def message(message_id: int, content: str, author: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": str(message_id), "channel_id": str(CHANNEL_ID), "type": 0, "content": content,
+            "author": author, "embeds": [], "attachments": [], "mentions": [], "mention_roles": [],
+            "mention_everyone": False, "pinned": False, "tts": False, "timestamp": TIMESTAMP,
+            "edited_timestamp": None, "flags": 0, "components": [], **extra}
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    """A JSON response with Discord's exact content type (discord.py compares it literally)."""
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
+
+
+@dataclass
+class Call:
+    """One REST request that reached the server."""
+
+    method: str
+    path: str
+    body: Any
+    at: float  # time.monotonic()
+    response: Any = None  # the JSON the fake answered with
+
+
+@dataclass
+class FakeDiscord:
+    host: str = "127.0.0.1"
+    port: int = 0
+    calls: list[Call] = field(default_factory=list)
+    heartbeats: list[float] = field(default_factory=list)
+    connections: int = 0
+    identifies: int = 0
+    resumes: int = 0
+    commands: dict[str, list[dict]] = field(default_factory=dict)  # scope ("global" / guild id) -> commands
+    fail_next_followup: int = 0  # answer the next N followup POSTs with 400
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(910000000000000000))
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _seq: int = 0
+    _new_call: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/ws", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def rest_base(self) -> str:
+        return f"http://{self.host}:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws"
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    # ---- gateway -----------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        self.connections += 1
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}, "s": None, "t": None}))
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                payload = json.loads(msg.data)
+                op = payload["op"]
+                if op == 1:  # heartbeat
+                    self.heartbeats.append(time.monotonic())
+                    await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+                elif op == 2:  # identify
+                    self.identifies += 1
+                    await self._send(ws, "READY", {
+                        "v": 10, "user": BOT_USER, "guilds": [], "session_id": f"session-{self.identifies}",
+                        "resume_gateway_url": self.gateway_url, "application": {"id": str(APP_ID), "flags": 0},
+                        "shard": [0, 1],
+                    })
+                elif op == 6:  # resume
+                    self.resumes += 1
+                    await self._send(ws, "RESUMED", {})
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict) -> None:
+        self._seq += 1
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        """Send a gateway event to the connected client."""
+        await self._send(self._sockets[-1], event, data)
+
+    async def drop_connection(self) -> None:
+        """Close the gateway socket the way a failing server does (the client should resume)."""
+        await self._sockets[-1].close(code=4000, message=b"fake outage")
+
+    async def wait_connected(self, count: int = 1, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.connections < count or (self.identifies + self.resumes) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the client did not connect")
+            await asyncio.sleep(0.02)
+
+    # ---- REST --------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type.startswith("multipart/"):
+                reader = await request.multipart()
+                async for part in reader:
+                    if part.name == "payload_json":
+                        body = json.loads(await part.text())
+            else:
+                raw = await request.text()
+                body = json.loads(raw) if raw else None
+        call = Call(request.method, path, body, time.monotonic())
+        response = self._answer(request.method, path, body)
+        if isinstance(response, web.Response) and response.content_type == "application/json":
+            call.response = json.loads(response.text or "null")
+        self.calls.append(call)
+        self._new_call.set()
+        return response
+
+    def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+        parts = path.strip("/").split("/")
+        if path == "/users/@me":
+            return _json(BOT_USER)
+        if path == "/oauth2/applications/@me":
+            return _json({
+                "id": str(APP_ID), "name": "QuoteBot", "description": "", "icon": None, "bot_public": True,
+                "bot_require_code_grant": False, "owner": user(1, "owner"), "verify_key": "0" * 64, "flags": 0,
+            })
+        if path in ("/gateway", "/gateway/bot"):
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
+            scope = parts[3] if len(parts) == 5 else "global"
+            registered = [{"description": "", **c, "id": str(self.next_id()), "application_id": str(APP_ID), "version": "1",
+                           "default_member_permissions": c.get("default_member_permissions"),
+                           **({"guild_id": scope} if scope != "global" else {})} for c in body]
+            self.commands[scope] = registered
+            return _json(registered)
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            return self._callback(parts[1], body)
+        if parts[0] == "webhooks":
+            if method == "POST":
+                if self.fail_next_followup:
+                    self.fail_next_followup -= 1
+                    return _json({"code": 50035, "message": "Invalid Form Body"}, status=400)
+                return _json(self._bot_message(body))
+            if method in ("PATCH", "GET"):
+                return _json(self._bot_message(body or {}, parts[-1]))
+            return web.Response(status=204)
+        if parts[0] == "channels" and parts[-1] == "typing":
+            return web.Response(status=204)
+        if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
+            return _json(self._bot_message(body))
+        return _json({"code": 0, "message": f"fake Discord has no {method} {path}"}, status=404)
+
+    def _bot_message(self, body: dict, message_id: str | None = None) -> dict:
+        mid = int(message_id) if message_id and message_id.isdigit() else self.next_id()
+        return message(mid, body.get("content") or "", BOT_USER, embeds=body.get("embeds") or [],
+                       components=body.get("components") or [], flags=body.get("flags") or 0,
+                       application_id=str(APP_ID))
+
+    def _callback(self, interaction_id: str, body: dict) -> web.Response:
+        kind = body["type"]
+        data = body.get("data") or {}
+        flags = data.get("flags") or 0
+        interaction = {"id": interaction_id, "type": 2, "response_message_id": str(self.next_id()),
+                       "response_message_loading": kind == 5, "response_message_ephemeral": bool(flags & 64)}
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 7):
+            resource["message"] = self._bot_message(data, interaction["response_message_id"])
+        return _json({"interaction": interaction, "resource": resource})
+
+    # ---- what reached the server ---------------------------------------------------------
+
+    def calls_for(self, token_or_id: str) -> list[Call]:
+        return [c for c in self.calls if token_or_id in c.path]
+
+    async def wait_for(self, predicate, timeout: float = 30.0) -> Call:
+        """The first recorded call matching predicate, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for call in self.calls:
+                if predicate(call):
+                    return call
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no matching call reached the fake Discord")
+            self._new_call.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_call.wait(), remaining)
+
+    # ---- events a user's actions produce -------------------------------------------------
+
+    def interaction(self, data: dict, user_id: int, kind: int = 2, **extra: Any) -> tuple[dict, str]:
+        """An INTERACTION_CREATE payload from a guild channel; returns (payload, token)."""
+        interaction_id = self.next_id()
+        token = f"token-{interaction_id}"
+        payload = {
+            "id": str(interaction_id), "application_id": str(APP_ID), "type": kind, "data": data,
+            "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID),
+            "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general",
+                        "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+            "member": member(user_id), "token": token, "version": 1, "locale": "en-US", "guild_locale": "en-US",
+            "app_permissions": "2147483647", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0, "attachment_size_limit": 8388608, **extra,
+        }
+        return payload, token
+
+    async def slash(self, name: str, user_id: int = 42, **options: Any) -> str:
+        """A user runs /name option=value...; returns the interaction token."""
+        command = next(c for cs in self.commands.values() for c in cs if c["name"] == name)
+        data = {"id": command["id"], "name": name, "type": 1,
+                "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}
+        payload, token = self.interaction(data, user_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
+    async def context_menu(self, name: str, target: dict, user_id: int = 42) -> str:
+        command = next(c for cs in self.commands.values() for c in cs if c["name"] == name)
+        data = {"id": command["id"], "name": name, "type": 3, "target_id": target["id"],
+                "resolved": {"messages": {target["id"]: target}}}
+        payload, token = self.interaction(data, user_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
+    async def press_button(self, bot_message: dict, custom_id: str, user_id: int = 42) -> str:
+        data = {"custom_id": custom_id, "component_type": 2}
+        payload, token = self.interaction(data, user_id, kind=3, message=bot_message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
+    async def user_message(self, content: str, user_id: int = 42, mention_bot: bool = True,
+                           guild: bool = True) -> dict:
+        """A user posts a message (mentioning the bot, or in a DM when guild is False)."""
+        mentions = [BOT_USER] if mention_bot else []
+        data = message(self.next_id(), content, user(user_id), mentions=mentions)
+        if guild:
+            data["guild_id"] = str(GUILD_ID)
+            data["member"] = {k: v for k, v in member(user_id).items() if k != "user"}
+        else:
+            data["channel_id"] = str(self.next_id())
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
