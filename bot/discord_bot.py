@@ -154,11 +154,17 @@ async def serve(settings: Settings, engine: Engine, **options: Any) -> None:
     """Run the bot until it is closed or the process gets SIGTERM / SIGINT."""
     bot = QuoteBot(settings, engine, **options)
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread / not supported
             loop.add_signal_handler(sig, lambda s=sig: _shutdown(bot, s))
-    async with bot:
-        await bot.start(settings.discord_token or "")
+    try:
+        async with bot:
+            await bot.start(settings.discord_token or "")
+    finally:
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
     log.info("bot stopped")
 
 

@@ -98,6 +98,10 @@ class FakeDiscord:
             await self._runner.cleanup()
 
     @property
+    def open_connections(self) -> int:
+        return len(self._sockets)
+
+    @property
     def rest_base(self) -> str:
         return f"http://{self.host}:{self.port}/api/v10"
 
@@ -194,9 +198,11 @@ class FakeDiscord:
                 "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
             scope = parts[3] if len(parts) == 5 else "global"
-            registered = [{"description": "", **c, "id": str(self.next_id()), "application_id": str(APP_ID), "version": "1",
-                           "default_member_permissions": c.get("default_member_permissions"),
-                           **({"guild_id": scope} if scope != "global" else {})} for c in body]
+            registered = [
+                {"description": "", "default_member_permissions": None, **c, "id": str(self.next_id()),
+                 "application_id": str(APP_ID), "version": "1", **({"guild_id": scope} if scope != "global" else {})}
+                for c in body
+            ]
             self.commands[scope] = registered
             return _json(registered)
         if parts[0] == "interactions" and parts[-1] == "callback":

@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import itertools
 import logging
+import os
+import signal
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -15,9 +17,9 @@ from dataclasses import dataclass
 import discord
 import pytest
 from discord.gateway import DiscordWebSocket
-from fake_discord import HEARTBEAT_MS, Call, FakeDiscord, user
+from fake_discord import GUILD_ID, HEARTBEAT_MS, Call, FakeDiscord, user
 
-from bot.discord_bot import ERROR_TEXT, QuoteBot
+from bot.discord_bot import ERROR_TEXT, QuoteBot, serve, sync_only
 from index.config import Settings
 from index.engine import Engine
 
@@ -33,21 +35,29 @@ class Session:
 
 
 @pytest.fixture()
-async def discord_session(
-    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Session]:
-    server = FakeDiscord()
-    await server.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", server.rest_base)
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.yarl.URL(server.gateway_url))
-    bot_settings = dataclasses.replace(settings, discord_token=TOKEN, cooldown_seconds=0.0, search_timeout=3.0)
+async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord, with discord.py's REST base and gateway URL pointed at it."""
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.rest_base)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.yarl.URL(fake.gateway_url))
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture()
+def bot_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, discord_token=TOKEN, cooldown_seconds=0.0, search_timeout=3.0)
+
+
+@pytest.fixture()
+async def discord_session(server: FakeDiscord, bot_settings: Settings, engine: Engine) -> AsyncIterator[Session]:
     bot = QuoteBot(bot_settings, engine, guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(TOKEN))
     await asyncio.wait_for(bot.wait_until_ready(), 20)
     yield Session(server, bot, task)
     await bot.close()
     await asyncio.wait_for(task, 10)
-    await server.stop()
 
 
 def followups(server: FakeDiscord, token: str) -> list[Call]:
@@ -333,3 +343,20 @@ async def test_dropped_gateway_connection_resumes_and_keeps_answering(discord_se
     assert server.resumes == 1  # the session was resumed, not re-identified
     token = await server.slash("ask", question="What is Macrohard?")
     assert (await first_followup(server, token)).body["embeds"]
+
+
+# ---- sync and shutdown -----------------------------------------------------------------
+
+
+async def test_sync_command_registers_on_the_development_server(server: FakeDiscord, bot_settings: Settings) -> None:
+    assert await sync_only(dataclasses.replace(bot_settings, discord_guild_id=GUILD_ID)) == 0
+    assert {c["name"] for c in server.commands[str(GUILD_ID)]} >= {"ask", "search", "check", "Check citations"}
+    assert server.connections == 0  # HTTP only, no gateway session
+
+
+async def test_sigterm_shuts_the_bot_down_cleanly(server: FakeDiscord, bot_settings: Settings, engine: Engine) -> None:
+    running = asyncio.create_task(serve(bot_settings, engine, guild_ready_timeout=0.05))
+    await server.wait_connected()
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(running, 10)  # serve() returns: the client closed its gateway and HTTP sessions
+    assert server.open_connections == 0
