@@ -4,7 +4,9 @@ Owns: which files are documents, decoding (broken files are skipped with a warni
 line classification (headings, paragraphs, bullets, block quotes, markdown tables,
 table-of-contents / link-only lines, image placeholders), the section path of every
 sentence, and which timestamp applies to it. Sentences are character spans of the
-decoded text, so a quote is always `text[start:end]`, never rewritten.
+decoded text, so a quote is always `text[start:end]`, never rewritten. Markdown front
+matter gives metadata (and is never quoted); subtitle and Whisper files go through
+transcripts.py.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from . import timestamps
 from .manifest import load_manifest
 from .records import Sentence, Source
 from .sentences import split_spans
+from .transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, parse_cues, transcript_sentences
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown"}
+DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown"} | TRANSCRIPT_SUFFIXES
 SECTION_SEP = " › "
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -82,21 +87,68 @@ def load_documents(corpus_dir: Path) -> tuple[list[Document], list[tuple[str, st
     skipped: list[tuple[str, str]] = []
     for path in discover(corpus_dir):
         try:
-            text = read_text(path)
-        except (SkipFile, OSError) as exc:
+            document = _read_document(path, len(documents), manifest.get(path.name, {}))
+        except (SkipFile, TranscriptError, OSError) as exc:
             log.warning("skipping %s: %s", path.name, exc)
             skipped.append((path.name, str(exc)))
             continue
-        sentences = parse(text, len(documents))
-        if not sentences:
-            log.warning("skipping %s: no quotable text found", path.name)
-            skipped.append((path.name, "no quotable text found"))
-            continue
-        source = make_source(path.name, text, manifest.get(path.name, {}))
-        documents.append(Document(source, text, sentences))
+        documents.append(document)
     for name in sorted(set(manifest) - {d.source.file for d in documents} - {s[0] for s in skipped}):
         log.warning("sources.toml names %s, which is not in the corpus", name)
     return documents, skipped
+
+
+def _read_document(path: Path, number: int, entry: dict) -> Document:
+    """One corpus file as a Document; raises SkipFile / TranscriptError when it cannot be used."""
+    raw = read_text(path)
+    suffix = path.suffix.lower()
+    if suffix in TRANSCRIPT_SUFFIXES:
+        text, sentences = transcript_sentences(parse_cues(suffix, raw), number)
+        entry = {"title": path.stem, **entry}
+    else:
+        meta, end = front_matter(raw)
+        if end:
+            log.info("%s: metadata from its front matter: %s", path.name, ", ".join(sorted(meta)))
+        text = raw
+        sentences = parse(_blank(raw, end), number)  # offsets stay those of the file
+        entry = {**meta, **entry}  # sources.toml wins where both give a field
+    if not sentences:
+        raise SkipFile("no quotable text found")
+    return Document(make_source(path.name, text, entry), text, sentences)
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER_KEYS = {"title": "title", "author": "author", "publisher": "publisher", "language": "language",
+                      "kind": "kind", "date": "published", "published": "published", "url": "url",
+                      "recording": "recording", "video": "recording", "references": "references"}
+
+
+def front_matter(text: str) -> tuple[dict, int]:
+    """Metadata from a leading `---` YAML block (title, url, date, recording, ...), and where the
+    block ends (0 when there is none). A broken block is reported and treated as text."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, 0
+    try:
+        data = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        log.warning("front matter is not valid YAML (%s); read as text", str(exc).splitlines()[0])
+        return {}, 0
+    if not isinstance(data, dict):
+        return {}, 0
+    meta: dict = {}
+    for key, value in data.items():
+        field = _FRONT_MATTER_KEYS.get(str(key).lower())
+        if field == "references" and isinstance(value, list):
+            meta[field] = [str(v) for v in value]
+        elif field and value is not None and not isinstance(value, (list, dict)):
+            meta[field] = str(value)
+    return meta, match.end()
+
+
+def _blank(text: str, end: int) -> str:
+    """`text` with its first `end` characters turned to spaces (newlines kept): same offsets."""
+    return re.sub(r"[^\n]", " ", text[:end]) + text[end:]
 
 
 def detect_language(text: str) -> str:
