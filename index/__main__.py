@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"indexed {report.documents} documents ({report.sentences} sentences, {report.chunks} chunks) "
-        f"in {report.seconds:.1f} s -> {report.path}"
+        f"in {report.seconds:.1f} s -> {report.path}\n{report.summary()}"
     )
     for name, reason in report.skipped:
         print(f"skipped {name}: {reason}")

@@ -3,7 +3,9 @@
 Chinese text is embedded through its word-by-word English gloss (see lexical.gloss_text).
 
 The build is written into a fresh folder and published only when complete (store.publish),
-so an interrupted build leaves the previous index live.
+so an interrupted build leaves the previous index live. It is incremental: documents whose
+text is unchanged since the live index keep their vectors; only new and changed documents are
+embedded (a model or chunking change rebuilds everything).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from .embed import Embedder
 from .ingest import discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
-from .store import IndexData, build_lock, new_build_dir, publish, write_build
+from .store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,48 @@ class BuildReport:
     chunks: int
     seconds: float
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    encoded: int = 0  # texts embedded by this build (sentences + chunks of new or changed documents)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged; {self.encoded} texts embedded; {self.seconds:.1f} s")
+
+
+@dataclass
+class _Previous:
+    """Vectors of the live index, reusable for documents whose text is unchanged."""
+
+    documents: dict[str, str]  # file -> sha256
+    vectors: dict[str, tuple[np.ndarray, np.ndarray]]  # sha256 -> (sentence vectors, chunk vectors)
+
+
+def by_source(items: list) -> dict[int, list[int]]:
+    """Positions of sentences (or chunks) grouped by their source number."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for position, item in enumerate(items):
+        groups[item.source].append(position)
+    return groups
+
+
+def _previous(settings: Settings) -> _Previous | None:
+    """The live index's per-document vectors when it was built with the same settings, else None
+    (a model or chunking change means a full rebuild)."""
+    try:
+        data = load_build(settings.index_dir)
+    except IndexProblem:
+        return None
+    if data.manifest.get("settings") != settings.index.as_dict():
+        return None
+    vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    chunk_vectors = data.chunk_index.reconstruct_n(0, data.chunk_index.ntotal)
+    sids, cids = by_source(data.sentences), by_source(data.chunks)
+    for number, source in enumerate(data.sources):
+        vectors[source.sha256] = (data.sentence_vectors[sids[number]], chunk_vectors[cids[number]])
+    return _Previous(dict(data.manifest.get("documents", {})), vectors)
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
@@ -83,11 +128,25 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
         log.info("[3/5] lexical index and English↔Chinese word bridge")
         lexicon = Lexicon.build([lexical_tokens(t, s.section) for t, s in zip(texts, sentences, strict=False)])
 
-        log.info("[4/5] embedding %d sentences and %d chunks", len(sentences), len(chunks))
+        previous = _previous(settings)
+        report = _compare(documents, previous)
+        log.info("[4/5] embedding: %s", report.summary().split(";")[0])
         embedder = embedder or Embedder(settings.index.model)
         glosses = gloss_map()
-        sentence_vectors = embedder.encode([gloss_text(t, glosses) for t in texts])
-        chunk_vectors = embedder.encode([gloss_text(chunk_text(c, texts), glosses) for c in chunks])
+        sentence_parts: list[np.ndarray] = []
+        chunk_parts: list[np.ndarray] = []
+        sentences_of, chunks_of = by_source(sentences), by_source(chunks)
+        for number, doc in enumerate(documents):
+            sids, cids = sentences_of[number], chunks_of[number]
+            reused = previous.vectors.get(doc.source.sha256) if previous else None
+            if reused is None or len(reused[0]) != len(sids) or len(reused[1]) != len(cids):
+                reused = (embedder.encode([gloss_text(texts[i], glosses) for i in sids]),
+                          embedder.encode([gloss_text(chunk_text(chunks[i], texts), glosses) for i in cids]))
+                report.encoded += len(sids) + len(cids)
+            sentence_parts.append(reused[0])
+            chunk_parts.append(reused[1])
+        sentence_vectors = np.concatenate(sentence_parts)
+        chunk_vectors = np.ascontiguousarray(np.concatenate(chunk_parts), dtype=np.float32)
         chunk_index = faiss.index_factory(embedder.dims, "Flat", faiss.METRIC_INNER_PRODUCT)
         chunk_index.add(chunk_vectors)
 
@@ -118,6 +177,24 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
         build_dir = new_build_dir(settings.index_dir)
         write_build(build_dir, data)
         publish(settings.index_dir, build_dir)
-    seconds = time.perf_counter() - started
-    log.info("index ready at %s in %.1f s", build_dir, seconds)
-    return BuildReport(build_dir, len(documents), len(sentences), len(chunks), seconds, skipped)
+    report.path, report.skipped = build_dir, skipped
+    report.documents, report.sentences, report.chunks = len(documents), len(sentences), len(chunks)
+    report.seconds = time.perf_counter() - started
+    log.info("index ready at %s: %s", build_dir, report.summary())
+    return report
+
+
+def _compare(documents: list, previous: _Previous | None) -> BuildReport:
+    """Which documents are added, changed, removed or unchanged since the live index."""
+    report = BuildReport(Path(), 0, 0, 0, 0.0)
+    before = previous.documents if previous else {}
+    now = {d.source.file: d.source.sha256 for d in documents}
+    for file, sha in now.items():
+        if file not in before:
+            report.added.append(file)
+        elif before[file] != sha or previous is None or sha not in previous.vectors:
+            report.changed.append(file)
+        else:
+            report.unchanged.append(file)
+    report.removed = sorted(set(before) - set(now))
+    return report

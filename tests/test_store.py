@@ -18,6 +18,8 @@ import pytest
 from index import embed
 from index.build import build_index
 from index.chunk import count_tokens, make_chunks
+from index.config import Settings
+from index.embed import Embedder
 from index.engine import Engine, index_problem
 from index.ingest import parse
 from index.store import POINTER, IndexCorrupt, IndexStale, current_build, load_build
@@ -135,3 +137,53 @@ def test_manifest_records_settings_and_checksums(engine) -> None:
     manifest = json.loads((engine.data.path / "manifest.json").read_text(encoding="utf-8"))
     assert {"chunk_tokens", "chunk_overlap_sentences", "model"} <= set(manifest["settings"])
     assert "sentence_vectors.npy" in manifest["checksums"] and manifest["format_version"] == 1
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.texts: list[str] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.embedder, name)
+
+    def encode(self, texts: list[str]):
+        self.texts.extend(texts)
+        return self.embedder.encode(texts)
+
+
+def test_rebuild_embeds_only_new_and_changed_documents(tiny_settings: Settings, embedder: Embedder) -> None:
+    counting = CountingEmbedder(embedder)
+    first = build_index(tiny_settings, counting)
+    assert sorted(first.added) == ["a.md", "b.txt"] and first.encoded == len(counting.texts) > 0
+
+    corpus = tiny_settings.corpus_dir
+    (corpus / "b.txt").write_text("Beta report\n\nThe harvest tripled this year.\n", encoding="utf-8")
+    (corpus / "c.md").write_text("# Gamma\n\nA new document about ships.\n", encoding="utf-8")
+    counting.texts.clear()
+    second = build_index(tiny_settings, counting)
+    assert (second.added, second.changed, second.unchanged, second.removed) == (["c.md"], ["b.txt"], ["a.md"], [])
+    assert counting.texts and not any("rocket" in t for t in counting.texts)  # a.md was not re-embedded
+    assert any("tripled" in t for t in counting.texts) and any("ships" in t for t in counting.texts)
+
+    (corpus / "c.md").unlink()
+    counting.texts.clear()
+    third = build_index(tiny_settings, counting)
+    assert third.removed == ["c.md"] and third.encoded == 0 and counting.texts == []
+
+    # The reused vectors are the same as freshly computed ones: answers do not change.
+    engine = Engine.load(tiny_settings, embedder)
+    fresh = embedder.encode([engine.data.sentence_text(0)])[0]
+    assert float(engine.data.sentence_vectors[0] @ fresh) > 0.999
+
+
+def test_changing_the_model_settings_rebuilds_everything(tiny_settings: Settings, embedder: Embedder) -> None:
+    build_index(tiny_settings, embedder)
+    counting = CountingEmbedder(embedder)
+    changed = dataclasses.replace(
+        tiny_settings, index=dataclasses.replace(tiny_settings.index, chunk_tokens=64)
+    )
+    report = build_index(changed, counting)
+    assert report.encoded == len(counting.texts) == report.sentences + report.chunks
