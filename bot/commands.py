@@ -62,6 +62,18 @@ def register(tree: app_commands.CommandTree, bot: QuoteBot) -> None:
     async def help_(interaction: discord.Interaction) -> None:
         await interaction.response.send_message(embed=embeds.help_embed(), ephemeral=True)
 
+    @tree.command(name="reindex", description="Rebuild the index from the corpus folder (admins)")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def reindex(interaction: discord.Interaction) -> None:
+        if bot.reindexing:
+            await interaction.response.send_message("A rebuild is already running.", ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await bot.reindex()
+        await interaction.followup.send(f"Index rebuilt and live: {report.summary()}.", ephemeral=True)
+
     @tree.context_menu(name="Check citations")
     @app_commands.check(heavy)
     async def check_citations(interaction: discord.Interaction, message: discord.Message) -> None:

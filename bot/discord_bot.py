@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from index.build import BuildReport, build_index
 from index.config import Settings
 from index.engine import BadQuestion, Engine
 
@@ -48,6 +49,7 @@ class QuoteBot(discord.Client):
         self.settings = settings
         self._engine = engine
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="engine")
+        self.reindexing = False
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
@@ -62,6 +64,19 @@ class QuoteBot(discord.Client):
     async def run_engine(self, function: Callable[..., T], *args: Any) -> T:
         """Run a (blocking) engine call on a worker thread."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(function, *args))
+
+    async def reindex(self) -> BuildReport:
+        """Rebuild the index on a thread of its own and swap the new engine in; queries meanwhile
+        are answered by the old engine, and any query after the swap by the new one."""
+        self.reindexing = True
+        try:
+            old = self.engine
+            report, engine = await asyncio.to_thread(_rebuild, self.settings, old)
+            self._engine = engine  # one reference swap: in-flight queries finish on the old engine
+        finally:
+            self.reindexing = False
+        log.info("index rebuilt and swapped in: %s", report.summary())
+        return report
 
     async def setup_hook(self) -> None:
         if self.settings.sync_commands:
@@ -115,6 +130,10 @@ class QuoteBot(discord.Client):
             text = cooldown_text(error.retry_after)
         elif isinstance(original, BadQuestion):
             text = f"Sorry: {original}."
+        elif isinstance(error, app_commands.MissingPermissions):
+            text = "You need the Manage Server permission to do that."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "That command works in a server, not in DMs."
         elif isinstance(error, app_commands.CommandNotFound):
             log.warning("unknown command %r from user %s", error.name, interaction.user.id)
             text = "I don't know that command (yet): commands may still be updating. Try /help."
@@ -132,6 +151,11 @@ class QuoteBot(discord.Client):
 
     async def on_error(self, event: str, *args: Any, **kwargs: Any) -> None:
         log.exception("error in the %s event handler", event)
+
+
+def _rebuild(settings: Settings, old: Engine) -> tuple[BuildReport, Engine]:
+    report = build_index(settings, old.embedder)
+    return report, Engine.load(settings, old.embedder)
 
 
 def cooldown_text(retry_after: float) -> str:

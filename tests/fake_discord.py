@@ -260,7 +260,8 @@ class FakeDiscord:
 
     # ---- events a user's actions produce -------------------------------------------------
 
-    def interaction(self, data: dict, user_id: int, kind: int = 2, **extra: Any) -> tuple[dict, str]:
+    def interaction(self, data: dict, user_id: int, kind: int = 2, permissions: str = "1024",
+                    **extra: Any) -> tuple[dict, str]:
         """An INTERACTION_CREATE payload from a guild channel; returns (payload, token)."""
         interaction_id = self.next_id()
         token = f"token-{interaction_id}"
@@ -269,18 +270,19 @@ class FakeDiscord:
             "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID),
             "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general",
                         "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
-            "member": member(user_id), "token": token, "version": 1, "locale": "en-US", "guild_locale": "en-US",
+            "member": member(user_id, permissions), "token": token, "version": 1,
+            "locale": "en-US", "guild_locale": "en-US",
             "app_permissions": "2147483647", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 0, "attachment_size_limit": 8388608, **extra,
         }
         return payload, token
 
-    async def slash(self, name: str, user_id: int = 42, **options: Any) -> str:
-        """A user runs /name option=value...; returns the interaction token."""
+    async def slash(self, name: str, user_id: int = 42, permissions: str = "1024", **options: Any) -> str:
+        """A user (with these permission bits) runs /name option=value...; returns the interaction token."""
         command = next(c for cs in self.commands.values() for c in cs if c["name"] == name)
         data = {"id": command["id"], "name": name, "type": 1,
                 "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}
-        payload, token = self.interaction(data, user_id)
+        payload, token = self.interaction(data, user_id, permissions=permissions)
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
 

@@ -103,7 +103,8 @@ async def test_login_identify_ready_and_command_sync(discord_session: Session) -
     assert server.identifies == 1 and discord_session.bot.user is not None
     assert any(c.path == "/users/@me" for c in server.calls)
     commands = {c["name"]: c for c in server.commands["global"]}
-    assert set(commands) == {"ask", "search", "check", "sources", "help", "Check citations"}
+    assert set(commands) == {"ask", "search", "check", "sources", "help", "reindex", "Check citations"}
+    assert int(commands["reindex"]["default_member_permissions"]) == 1 << 5  # Manage Server
     assert commands["Check citations"]["type"] == 3  # a message context menu
     for name, option in (("ask", "question"), ("search", "query"), ("check", "claim")):
         options = commands[name]["options"]
@@ -360,3 +361,41 @@ async def test_sigterm_shuts_the_bot_down_cleanly(server: FakeDiscord, bot_setti
     os.kill(os.getpid(), signal.SIGTERM)
     await asyncio.wait_for(running, 10)  # serve() returns: the client closed its gateway and HTTP sessions
     assert server.open_connections == 0
+
+
+# ---- /reindex --------------------------------------------------------------------------
+
+MANAGE_GUILD = str(1 << 5)
+
+
+async def test_reindex_is_for_admins_and_swaps_while_answering(
+    server: FakeDiscord, tiny_settings: Settings, embedder
+) -> None:
+    settings = dataclasses.replace(tiny_settings, discord_token=TOKEN, cooldown_seconds=0.0)
+    engine = Engine.load(settings, embedder)
+    bot = QuoteBot(settings, engine, guild_ready_timeout=0.05)
+    task = asyncio.create_task(bot.start(TOKEN))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 20)
+        refused = await callback(server, await server.slash("reindex"))
+        assert "Manage Server" in refused.body["data"]["content"] and refused.body["data"]["flags"] & 64
+        assert bot.engine is engine
+
+        (settings.corpus_dir / "c.md").write_text("# Gamma\n\nThe submarine dove to 300 meters.\n", encoding="utf-8")
+        token = await server.slash("reindex", permissions=MANAGE_GUILD)
+        assert (await callback(server, token)).body["data"]["flags"] & 64  # ephemeral defer
+        during = []
+        while bot.reindexing:
+            during.append(await server.slash("ask", user_id=500 + len(during), question="How many satellites?"))
+            await asyncio.sleep(0.05)
+        done = await first_followup(server, token, timeout=60)
+        assert "1 added" in done.body["content"] and "2 unchanged" in done.body["content"]
+        assert during, "no question was asked while the rebuild ran"
+        for asked in during:  # every query during the rebuild was answered
+            assert (await first_followup(server, asked)).body["embeds"]
+        assert bot.engine is not engine and len(bot.engine.data.sources) == 3
+        after = await first_followup(server, await server.slash("ask", question="How deep did the submarine dive?"))
+        assert "submarine" in embed_text(after)
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 10)
