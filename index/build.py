@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from .chunk import chunk_text, make_chunks
@@ -27,6 +26,7 @@ from .ingest import discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
 from .store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
+from .vectors import build_vector_index
 
 log = logging.getLogger(__name__)
 
@@ -133,22 +133,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
         log.info("[4/5] embedding: %s", report.summary().split(";")[0])
         embedder = embedder or Embedder(settings.index.model)
         glosses = gloss_map()
-        sentence_parts: list[np.ndarray] = []
-        chunk_parts: list[np.ndarray] = []
-        sentences_of, chunks_of = by_source(sentences), by_source(chunks)
-        for number, doc in enumerate(documents):
-            sids, cids = sentences_of[number], chunks_of[number]
-            reused = previous.vectors.get(doc.source.sha256) if previous else None
-            if reused is None or len(reused[0]) != len(sids) or len(reused[1]) != len(cids):
-                reused = (embedder.encode([gloss_text(texts[i], glosses) for i in sids]),
-                          embedder.encode([gloss_text(chunk_text(chunks[i], texts), glosses) for i in cids]))
-                report.encoded += len(sids) + len(cids)
-            sentence_parts.append(reused[0])
-            chunk_parts.append(reused[1])
-        sentence_vectors = np.concatenate(sentence_parts)
-        chunk_vectors = np.ascontiguousarray(np.concatenate(chunk_parts), dtype=np.float32)
-        chunk_index = faiss.index_factory(embedder.dims, "Flat", faiss.METRIC_INNER_PRODUCT)
-        chunk_index.add(chunk_vectors)
+        sentence_vectors, chunk_vectors = _embed(documents, sentences, chunks, texts, glosses, previous, embedder,
+                                                 report)
+        chunk_index, vector_index = build_vector_index(chunk_vectors, settings.index.exact_search_limit)
 
         log.info("[5/5] writing the index")
         data = IndexData(
@@ -158,6 +145,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
                 "dims": embedder.dims,
                 "settings": settings.index.as_dict(),
                 "corpus_hash": fingerprint,
+                "vector_index": vector_index,
                 "documents": {d.source.file: d.source.sha256 for d in documents},
                 "skipped": [list(s) for s in skipped],
                 "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
@@ -182,6 +170,33 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
     report.seconds = time.perf_counter() - started
     log.info("index ready at %s: %s", build_dir, report.summary())
     return report
+
+
+def _embed(documents: list, sentences: list, chunks: list, texts: list[str], glosses: dict[str, str],
+           previous: _Previous | None, embedder: Embedder, report: BuildReport) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence and chunk vectors: reused for unchanged documents, the rest embedded in one
+    batch each (large batches keep the model busy)."""
+    sentence_vectors = np.zeros((len(sentences), embedder.dims), dtype=np.float32)
+    chunk_vectors = np.zeros((len(chunks), embedder.dims), dtype=np.float32)
+    sentences_of, chunks_of = by_source(sentences), by_source(chunks)
+    todo_sentences: list[int] = []
+    todo_chunks: list[int] = []
+    for number, doc in enumerate(documents):
+        sids, cids = sentences_of[number], chunks_of[number]
+        reused = previous.vectors.get(doc.source.sha256) if previous else None
+        if reused is None or len(reused[0]) != len(sids) or len(reused[1]) != len(cids):
+            todo_sentences += sids
+            todo_chunks += cids
+            continue
+        sentence_vectors[sids] = reused[0]
+        chunk_vectors[cids] = reused[1]
+    if todo_sentences:
+        sentence_vectors[todo_sentences] = embedder.encode([gloss_text(texts[i], glosses) for i in todo_sentences])
+    if todo_chunks:
+        chunk_vectors[todo_chunks] = embedder.encode(
+            [gloss_text(chunk_text(chunks[i], texts), glosses) for i in todo_chunks])
+    report.encoded = len(todo_sentences) + len(todo_chunks)
+    return sentence_vectors, chunk_vectors
 
 
 def _compare(documents: list, previous: _Previous | None) -> BuildReport:

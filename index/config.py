@@ -64,12 +64,14 @@ class IndexSettings:
     model: str = BUNDLED_MODEL
     chunk_tokens: int = 160
     chunk_overlap_sentences: int = 1
+    exact_search_limit: int = 100_000  # passages; above, an approximate (IVF) FAISS index
 
     def as_dict(self) -> dict[str, object]:
         return {
             "model": self.model,
             "chunk_tokens": self.chunk_tokens,
             "chunk_overlap_sentences": self.chunk_overlap_sentences,
+            "exact_search_limit": self.exact_search_limit,
             "embed_text": "gloss-v1",  # Chinese embedded through English glosses
             "parser": PARSER_VERSION,
         }
@@ -82,6 +84,7 @@ class Settings:
     index: IndexSettings = field(default_factory=IndexSettings)
     top_k: int = 3
     max_question_chars: int = 1000
+    mmap_index: bool = False
     log_level: str = "INFO"
     # Discord (used by the bot package only)
     discord_token: str | None = field(default=None, repr=False)  # never printed or logged
@@ -106,9 +109,11 @@ def load_settings() -> Settings:
             model=os.environ.get("QUOTEBOT_MODEL", "").strip() or BUNDLED_MODEL,
             chunk_tokens=_int("QUOTEBOT_CHUNK_TOKENS", 160, 32, 512),
             chunk_overlap_sentences=_int("QUOTEBOT_CHUNK_OVERLAP", 1, 0, 5),
+            exact_search_limit=_int("QUOTEBOT_EXACT_SEARCH_LIMIT", 100_000, 0, 10**9),
         ),
         top_k=_int("QUOTEBOT_TOP_K", 3, 1, 10),
         max_question_chars=_int("QUOTEBOT_MAX_QUESTION_CHARS", 1000, 50, 10000),
+        mmap_index=_int("QUOTEBOT_MMAP_INDEX", 0, 0, 1) == 1,
         log_level=os.environ.get("QUOTEBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         discord_token=os.environ.get("DISCORD_TOKEN", "").strip() or None,
         discord_guild_id=int(guild) if guild else None,

@@ -101,12 +101,12 @@ class Engine:
             embedder = embedder or Embedder(settings.index.model)
             build_index(settings, embedder)
         try:
-            data = load_build(settings.index_dir)
+            data = load_build(settings.index_dir, settings.mmap_index)
         except IndexCorrupt as exc:  # corrupted between the check and the load
             log.warning("%s; rebuilding the index", exc)
             embedder = embedder or Embedder(settings.index.model)
             build_index(settings, embedder)
-            data = load_build(settings.index_dir)
+            data = load_build(settings.index_dir, settings.mmap_index)
         return cls(settings, data, embedder or Embedder(settings.index.model))
 
     # ---- queries ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ import faiss
 import numpy as np
 
 from .records import Chunk, Sentence, Source
+from .vectors import read_vector_index, write_vector_index
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         allow_pickle=False,
     )
     np.save(build_dir / "sentence_vectors.npy", data.sentence_vectors, allow_pickle=False)
-    faiss.write_index(data.chunk_index, str(build_dir / "chunks.faiss"))
+    write_vector_index(data.chunk_index, build_dir / "chunks.faiss")
     data.bm25.save(str(build_dir / "bm25"))
     _write_json(build_dir / "sections.json", sections)
     _write_json(
@@ -206,8 +207,9 @@ def verify_checksums(build_dir: Path, manifest: dict) -> None:
             raise IndexCorrupt(f"{build_dir}: {name} does not match its checksum")
 
 
-def load_build(index_dir: Path) -> IndexData:
-    """Load and validate the live build; raises IndexMissing / IndexCorrupt / IndexStale."""
+def load_build(index_dir: Path, mmap: bool = False) -> IndexData:
+    """Load and validate the live build; raises IndexMissing / IndexCorrupt / IndexStale.
+    With mmap, the vectors and the FAISS index are memory-mapped rather than read into RAM."""
     build_dir = current_build(index_dir)
     if build_dir is None:
         raise IndexMissing(f"no index built in {index_dir}")
@@ -219,8 +221,8 @@ def load_build(index_dir: Path) -> IndexData:
         bridge = json.loads((build_dir / "bridge.json").read_text(encoding="utf-8"))
         rows = np.load(build_dir / "sentences.npy", allow_pickle=False)
         chunk_rows = np.load(build_dir / "chunks.npy", allow_pickle=False)
-        vectors = np.load(build_dir / "sentence_vectors.npy", allow_pickle=False)
-        chunk_index = faiss.read_index(str(build_dir / "chunks.faiss"))
+        vectors = np.load(build_dir / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
+        chunk_index = read_vector_index(build_dir / "chunks.faiss", manifest.get("vector_index", {}), mmap)
         bm25 = bm25s.BM25.load(str(build_dir / "bm25"))
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexCorrupt(f"{build_dir}: {exc}") from None
