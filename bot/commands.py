@@ -7,7 +7,8 @@ embeds as a followup. Errors go to the one handler in discord_bot.py.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -28,13 +29,18 @@ def register(tree: app_commands.CommandTree, bot: QuoteBot) -> None:
         bot.cooldowns.check(interaction.user.id)
         return True
 
+    async def answer(interaction: discord.Interaction, work: Callable[[str], Any], text: str,
+                     render: Callable[[Any], list[discord.Embed]], ephemeral: bool = False) -> None:
+        """Defer, run the engine off the event loop, send the rendered embeds as the followup."""
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        result = await bot.run_engine(work, text)
+        await interaction.followup.send(embeds=render(result), ephemeral=ephemeral)
+
     @tree.command(name="ask", description="Answer a question with verbatim quotes from the sources")
     @app_commands.describe(question="What do you want to know?")
     @app_commands.check(heavy)
     async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
-        await interaction.response.defer(thinking=True)
-        answer = await bot.run_engine(bot.engine.ask, question)
-        await interaction.followup.send(embeds=embeds.answer_embeds(answer))
+        await answer(interaction, bot.engine.ask, question, embeds.answer_embeds)
 
     @tree.command(name="search", description="Look up the passages that best match a query")
     @app_commands.describe(query="Words or a question to look up")
@@ -50,9 +56,7 @@ def register(tree: app_commands.CommandTree, bot: QuoteBot) -> None:
     @app_commands.describe(claim="A claim or a quotation to check")
     @app_commands.check(heavy)
     async def check(interaction: discord.Interaction, claim: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
-        await interaction.response.defer(thinking=True)
-        result = await bot.run_engine(bot.engine.check, claim)
-        await interaction.followup.send(embeds=embeds.check_embeds(result))
+        await answer(interaction, bot.engine.check, claim, embeds.check_embeds)
 
     @tree.command(name="sources", description="The documents the bot quotes from")
     async def sources(interaction: discord.Interaction) -> None:
@@ -80,6 +84,5 @@ def register(tree: app_commands.CommandTree, bot: QuoteBot) -> None:
         if not message.content.strip():
             await interaction.response.send_message("That message has no text to check.", ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        results = await bot.run_engine(bot.engine.check_message, message.content)
-        await interaction.followup.send(embeds=embeds.message_check_embeds(results), ephemeral=True)
+        await answer(interaction, bot.engine.check_message, message.content, embeds.message_check_embeds,
+                     ephemeral=True)

@@ -48,6 +48,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     encoded: int = 0  # texts embedded by this build (sentences + chunks of new or changed documents)
+    embed_seconds: float = 0.0  # time spent embedding them
 
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
@@ -133,8 +134,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
         log.info("[4/5] embedding: %s", report.summary().split(";")[0])
         embedder = embedder or Embedder(settings.index.model)
         glosses = gloss_map()
+        embed_started = time.perf_counter()
         sentence_vectors, chunk_vectors = _embed(documents, sentences, chunks, texts, glosses, previous, embedder,
                                                  report)
+        report.embed_seconds = time.perf_counter() - embed_started
         chunk_index, vector_index = build_vector_index(chunk_vectors, settings.index.exact_search_limit)
 
         log.info("[5/5] writing the index")
@@ -175,7 +178,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
 def _embed(documents: list, sentences: list, chunks: list, texts: list[str], glosses: dict[str, str],
            previous: _Previous | None, embedder: Embedder, report: BuildReport) -> tuple[np.ndarray, np.ndarray]:
     """Sentence and chunk vectors: reused for unchanged documents, the rest embedded in one
-    batch each (large batches keep the model busy)."""
+    batch (large, length-sorted batches keep the model busy)."""
     sentence_vectors = np.zeros((len(sentences), embedder.dims), dtype=np.float32)
     chunk_vectors = np.zeros((len(chunks), embedder.dims), dtype=np.float32)
     sentences_of, chunks_of = by_source(sentences), by_source(chunks)
@@ -190,11 +193,12 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str], glo
             continue
         sentence_vectors[sids] = reused[0]
         chunk_vectors[cids] = reused[1]
-    if todo_sentences:
-        sentence_vectors[todo_sentences] = embedder.encode([gloss_text(texts[i], glosses) for i in todo_sentences])
-    if todo_chunks:
-        chunk_vectors[todo_chunks] = embedder.encode(
-            [gloss_text(chunk_text(chunks[i], texts), glosses) for i in todo_chunks])
+    batch = [gloss_text(texts[i], glosses) for i in todo_sentences]
+    batch += [gloss_text(chunk_text(chunks[i], texts), glosses) for i in todo_chunks]
+    if batch:
+        vectors = embedder.encode(batch)
+        sentence_vectors[todo_sentences] = vectors[: len(todo_sentences)]
+        chunk_vectors[todo_chunks] = vectors[len(todo_sentences):]
     report.encoded = len(todo_sentences) + len(todo_chunks)
     return sentence_vectors, chunk_vectors
 

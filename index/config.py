@@ -64,7 +64,7 @@ class IndexSettings:
     model: str = BUNDLED_MODEL
     chunk_tokens: int = 160
     chunk_overlap_sentences: int = 1
-    exact_search_limit: int = 100_000  # passages; above, an approximate (IVF) FAISS index
+    exact_search_limit: int = 20_000  # passages; above, an approximate (IVF) FAISS index
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -109,7 +109,7 @@ def load_settings() -> Settings:
             model=os.environ.get("QUOTEBOT_MODEL", "").strip() or BUNDLED_MODEL,
             chunk_tokens=_int("QUOTEBOT_CHUNK_TOKENS", 160, 32, 512),
             chunk_overlap_sentences=_int("QUOTEBOT_CHUNK_OVERLAP", 1, 0, 5),
-            exact_search_limit=_int("QUOTEBOT_EXACT_SEARCH_LIMIT", 100_000, 0, 10**9),
+            exact_search_limit=_int("QUOTEBOT_EXACT_SEARCH_LIMIT", 20_000, 0, 10**9),
         ),
         top_k=_int("QUOTEBOT_TOP_K", 3, 1, 10),
         max_question_chars=_int("QUOTEBOT_MAX_QUESTION_CHARS", 1000, 50, 10000),

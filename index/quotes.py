@@ -20,13 +20,14 @@ from .store import IndexData
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Abstention: answer when the best sentence is close in meaning to the question, or when
-    it contains most of the question's words (also through translation) and is not far off.
-    Calibrated with benchmarks/calibrate.py."""
+    """Abstention: answer when the best sentence is both close in meaning to the question and
+    contains enough of its words (also through translation), or when it is very close in
+    meaning, or contains nearly all of its words. Calibrated with benchmarks/calibrate.py."""
 
-    meaning: float = 0.6
-    coverage: float = 0.4
-    meaning_with_coverage: float = 0.2
+    meaning: float = 0.7  # alone
+    coverage: float = 0.4  # together with meaning_with_coverage
+    meaning_with_coverage: float = 0.35
+    coverage_alone: float = 0.8
 
 
 THRESHOLDS = Thresholds()
@@ -49,7 +50,11 @@ class Pick:
 
 def is_relevant(best: Candidate) -> bool:
     t = THRESHOLDS
-    return best.meaning >= t.meaning or (best.coverage >= t.coverage and best.meaning >= t.meaning_with_coverage)
+    return (
+        best.meaning >= t.meaning
+        or best.coverage >= t.coverage_alone
+        or (best.coverage >= t.coverage and best.meaning >= t.meaning_with_coverage)
+    )
 
 
 def _fingerprint(text: str) -> str:

@@ -1,6 +1,6 @@
 """The FAISS index over passage (chunk) vectors, chosen by corpus size.
 
-Up to `exact_limit` passages (QUOTEBOT_EXACT_SEARCH_LIMIT, default 100,000): exact
+Up to `exact_limit` passages (QUOTEBOT_EXACT_SEARCH_LIMIT, default 20,000): exact
 inner-product search (`Flat`), which is both exact and fast at that size. Above it: an
 inverted-file index (`IVF{nlist},Flat`, FAISS's recommendation for 1M-scale data that fits
 in RAM) with nlist ≈ 4·√N lists, trained on a sample, and `nprobe` chosen at build time as
