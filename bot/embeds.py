@@ -121,7 +121,9 @@ def pack(title: str, blocks: Iterable[str], colour: discord.Colour, intro: str =
             current = ""
 
     for block in blocks:
-        block = block[:DESCRIPTION_LIMIT]
+        if len(block) > DESCRIPTION_LIMIT:  # cannot happen with the block builders above; never cut one
+            left_out += 1
+            continue
         candidate = f"{current}\n\n{block}" if current else block
         if len(candidate) > DESCRIPTION_LIMIT:
             if len(embeds) + 1 >= EMBEDS_PER_MESSAGE or spent + len(current) + len(block) > budget:
