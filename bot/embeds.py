@@ -39,7 +39,6 @@ COLOURS = {
     "conflict": discord.Colour.orange(),
 }
 VERDICTS = {"supported": "✅ Supported", "contradicted": "❌ Contradicted", "not_found": "❔ Not found in the sources"}
-STANCES = {"supports": "supports", "contradicts": "contradicts"}
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’」)]*\s*")
 
@@ -95,7 +94,7 @@ def quote_block(number: int, quote: Quote, budget: int = QUOTE_BUDGET) -> str:
 
 
 def evidence_block(number: int, item: Evidence) -> str:
-    lines = [f"**[{number}] {STANCES.get(item.stance, item.stance)}** ({item.match})",
+    lines = [f"**[{number}] {item.stance}** ({item.match})",
              blockquote(item.text, QUOTE_BUDGET), citation(item.title, item.section, item.timestamp, item.url)]
     for diff in item.differences[:5]:
         lines.append(f"differs: claimed “{plain(diff['claimed'], 100)}”, the source has “{plain(diff['source'], 100)}”")
