@@ -9,8 +9,9 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from index.config import ConfigError, Settings, load_settings
 from index.engine import BadQuestion, Engine
@@ -152,15 +153,28 @@ def main(argv: list[str] | None = None, out=None) -> int:
 
 
 def _discord(settings: Settings) -> int:
+    from .discord_bot import serve
+
+    engine = Engine.load(settings)  # once, before connecting: every command shares it
+    return _on_discord(serve(settings, engine))
+
+
+def _sync(settings: Settings) -> int:
+    from .discord_bot import sync_only
+
+    if not settings.discord_token:
+        raise UsageError("sync needs DISCORD_TOKEN")
+    return _on_discord(sync_only(settings))
+
+
+def _on_discord(session: Coroutine[Any, Any, object]) -> int:
+    """Run a Discord session; Discord refusing the token or the intents is exit 2 with a reason."""
     import asyncio
 
     import discord
 
-    from .discord_bot import serve
-
-    engine = Engine.load(settings)  # once, before connecting: every command shares it
     try:
-        asyncio.run(serve(settings, engine))
+        asyncio.run(session)
     except discord.LoginFailure:
         print("error: Discord rejected the token in DISCORD_TOKEN", file=sys.stderr)
         return 2
@@ -168,19 +182,3 @@ def _discord(settings: Settings) -> int:
         print("error: Discord refused the intents the bot asked for", file=sys.stderr)
         return 2
     return 0
-
-
-def _sync(settings: Settings) -> int:
-    import asyncio
-
-    import discord
-
-    from .discord_bot import sync_only
-
-    if not settings.discord_token:
-        raise UsageError("sync needs DISCORD_TOKEN")
-    try:
-        return asyncio.run(sync_only(settings))
-    except discord.LoginFailure:
-        print("error: Discord rejected the token in DISCORD_TOKEN", file=sys.stderr)
-        return 2

@@ -154,7 +154,7 @@ class QuoteBot(discord.Client):
 
 
 def _rebuild(settings: Settings, old: Engine) -> tuple[BuildReport, Engine]:
-    report = build_index(settings, old.embedder)
+    report = build_index(settings, old.embedder, live=old.data)
     return report, Engine.load(settings, old.embedder)
 
 

@@ -71,21 +71,23 @@ def by_source(items: list) -> dict[int, list[int]]:
     return groups
 
 
-def _previous(settings: Settings) -> _Previous | None:
+def _previous(settings: Settings, live: IndexData | None) -> _Previous | None:
     """The live index's per-document vectors when it was built with the same settings, else None
-    (a model or chunking change means a full rebuild)."""
-    try:
-        data = load_build(settings.index_dir)
-    except IndexProblem:
-        return None
-    if data.manifest.get("settings") != settings.index.as_dict():
+    (a model or chunking change means a full rebuild). `live` is the index already in memory (a
+    running bot's); without it the live index is read from disk."""
+    if live is None:
+        try:
+            live = load_build(settings.index_dir)
+        except IndexProblem:
+            return None
+    if live.manifest.get("settings") != settings.index.as_dict():
         return None
     vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    chunk_vectors = data.chunk_index.reconstruct_n(0, data.chunk_index.ntotal)
-    sids, cids = by_source(data.sentences), by_source(data.chunks)
-    for number, source in enumerate(data.sources):
-        vectors[source.sha256] = (data.sentence_vectors[sids[number]], chunk_vectors[cids[number]])
-    return _Previous(dict(data.manifest.get("documents", {})), vectors)
+    chunk_vectors = live.chunk_index.reconstruct_n(0, live.chunk_index.ntotal)
+    sids, cids = by_source(live.sentences), by_source(live.chunks)
+    for number, source in enumerate(live.sources):
+        vectors[source.sha256] = (live.sentence_vectors[sids[number]], chunk_vectors[cids[number]])
+    return _Previous({source.file: source.sha256 for source in live.sources}, vectors)
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
@@ -106,8 +108,9 @@ def lexical_tokens(sentence_text: str, section: str) -> list[str]:
     return tokenize(sentence_text, chars=True) + [HEADING_PREFIX + t for t in tokenize(heading)]
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildReport:
-    """Build from settings.corpus_dir into settings.index_dir and make it the live index."""
+def build_index(settings: Settings, embedder: Embedder | None = None, live: IndexData | None = None) -> BuildReport:
+    """Build from settings.corpus_dir into settings.index_dir and make it the live index.
+    `live`: the current index when the caller has it loaded (its vectors are reused)."""
     started = time.perf_counter()
     with build_lock(settings.index_dir):
         fingerprint = corpus_fingerprint(settings.corpus_dir)
@@ -129,7 +132,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> BuildRe
         log.info("[3/5] lexical index and English↔Chinese word bridge")
         lexicon = Lexicon.build([lexical_tokens(t, s.section) for t, s in zip(texts, sentences, strict=False)])
 
-        previous = _previous(settings)
+        previous = _previous(settings, live)
         report = _compare(documents, previous)
         log.info("[4/5] embedding: %s", report.summary().split(";")[0])
         embedder = embedder or Embedder(settings.index.model)
@@ -211,7 +214,7 @@ def _compare(documents: list, previous: _Previous | None) -> BuildReport:
     for file, sha in now.items():
         if file not in before:
             report.added.append(file)
-        elif before[file] != sha or previous is None or sha not in previous.vectors:
+        elif before[file] != sha:
             report.changed.append(file)
         else:
             report.unchanged.append(file)

@@ -241,9 +241,6 @@ class FakeDiscord:
 
     # ---- what reached the server ---------------------------------------------------------
 
-    def calls_for(self, token_or_id: str) -> list[Call]:
-        return [c for c in self.calls if token_or_id in c.path]
-
     async def wait_for(self, predicate, timeout: float = 30.0) -> Call:
         """The first recorded call matching predicate, waiting for it to arrive."""
         deadline = time.monotonic() + timeout

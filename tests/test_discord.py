@@ -60,10 +60,6 @@ async def discord_session(server: FakeDiscord, bot_settings: Settings, engine: E
     await asyncio.wait_for(task, 10)
 
 
-def followups(server: FakeDiscord, token: str) -> list[Call]:
-    return [c for c in server.calls_for(token) if c.path.startswith("/webhooks/") and c.method == "POST"]
-
-
 async def first_followup(server: FakeDiscord, token: str, timeout: float = 30.0) -> Call:
     return await server.wait_for(lambda c: c.path.startswith("/webhooks/") and token in c.path
                                  and c.method == "POST", timeout)
