@@ -2,12 +2,14 @@
 
     python benchmarks/calibrate.py [--questions benchmarks/questions.jsonl]
 
-Stage 1 ranks ranking weights (index.search.Weights) by hit@1 + hit@3/2 over the answerable
-questions; stage 2 fits abstention thresholds (index.quotes.Thresholds) for the best few, aiming
-to answer as many answerable questions as possible while declining at least ABSTENTION_TARGET of
-the unanswerable ones (the product's target). Both search a coarse grid through the real
-selection code. To show how much the choice fits these particular questions, it is also made on
-half the questions (even / odd position) and scored on the other half.
+One joint search over a coarse grid of ranking weights (index.search.Weights) and abstention
+thresholds (index.quotes.Thresholds), through the real selection code. The best pair declines at
+least ABSTENTION_TARGET of the unanswerable questions (the product's target) and, among those,
+answers the most answerable questions, then ranks best (hit@1 + hit@3/2 over answered questions).
+Ties keep the earlier grid point. Each weight setting ranks the questions once; the abstention
+rule is then applied to all thresholds at once on arrays. To show how much the choice fits these
+particular questions, it is also made on half the questions (even / odd position) and scored on
+the other half.
 Prints the chosen values; copy them into index/search.py and index/quotes.py.
 """
 
@@ -18,8 +20,11 @@ import itertools
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -27,16 +32,16 @@ from benchmarks.quality import hits
 from index import quotes, search
 from index.config import load_settings
 from index.engine import Engine, clean_question
-from index.quotes import Thresholds
+from index.quotes import Thresholds, is_relevant
 from index.search import Weights
 
 HERE = Path(__file__).resolve().parent
 K = 3
 ABSTENTION_TARGET = 0.85
-WEIGHT_FINALISTS = 4
+ALWAYS_ANSWER = Thresholds(meaning=float("-inf"))
 
 WEIGHT_GRID = {
-    "context": (0.0, 0.2, 0.4),
+    "context": (0.0, 0.1, 0.2, 0.3, 0.4),
     "meaning": (0.3, 0.4, 0.5, 0.6),
     "coverage": (0.2, 0.3, 0.4, 0.5),
     "lexical": (0.0, 0.1),
@@ -68,42 +73,49 @@ def run(engine: Engine, prepared: list[tuple[dict, list]], weights: Weights, thr
     return out
 
 
-def ranking_objective(rows) -> float:
-    answerable = [r for r in rows if r[0]["kind"] == "question"]
-    return sum(any(f[:1]) + 0.5 * any(f[:K]) for _, _, f in answerable) / max(1, len(answerable))
+@dataclass
+class Ranked:
+    """One weight setting's results, per question: the best candidate's features (what the
+    abstention rule reads) and whether the quotes hit when the question is answered."""
+
+    answerable: np.ndarray
+    meaning: np.ndarray
+    coverage: np.ndarray
+    hit1: np.ndarray
+    hit3: np.ndarray
+
+    def key(self, thresholds: Thresholds) -> tuple[bool, float, float, float]:
+        answered = is_relevant(self.meaning, self.coverage, thresholds)
+        abstained = float(np.mean(~answered[~self.answerable])) if (~self.answerable).any() else 1.0
+        answer_rate = float(np.mean(answered[self.answerable]))
+        ranking = float(np.mean((self.hit1 + 0.5 * self.hit3)[self.answerable] * answered[self.answerable]))
+        return abstained >= ABSTENTION_TARGET, round(answer_rate, 6), round(ranking, 6), round(abstained, 6)
 
 
-def abstention_objective(rows) -> float:
-    answerable = [r for r in rows if r[0]["kind"] == "question"]
-    unanswerable = [r for r in rows if r[0]["kind"] == "unanswerable"]
-    answered = sum(a for _, a, _ in answerable) / max(1, len(answerable))
-    abstained = sum(not a for _, a, _ in unanswerable) / max(1, len(unanswerable))
-    return 10 * (abstained >= ABSTENTION_TARGET) + answered + 0.01 * abstained
-
-
-def best(options: list[dict], evaluate: Callable[[dict], float]) -> tuple[dict, float]:
-    scored = [(evaluate(o), i, o) for i, o in enumerate(options)]
-    value, _, option = max(scored, key=lambda s: (round(s[0], 6), -s[1]))
-    return option, value
+def rank(engine: Engine, prepared: list[tuple[dict, list]], weights: Weights) -> Ranked:
+    rows = run(engine, prepared, weights, ALWAYS_ANSWER, abstain=True)  # quotes as answered, floor applied
+    best = [max(c, key=lambda c: c.score) if c else None for _, c in prepared]
+    return Ranked(
+        answerable=np.array([item["kind"] == "question" for item, _ in prepared]),
+        meaning=np.array([b.meaning if b else float("-inf") for b in best]),
+        coverage=np.array([b.coverage if b else float("-inf") for b in best]),
+        hit1=np.array([any(f[:1]) for _, _, f in rows]),
+        hit3=np.array([any(f[:K]) for _, _, f in rows]),
+    )
 
 
 def calibrate(engine: Engine, prepared: list[tuple[dict, list]]) -> tuple[Weights, Thresholds]:
-    """Stage 1 ranks the weight grid by ranking quality; stage 2 fits thresholds for each of the
-    best WEIGHT_FINALISTS (and the current defaults) and keeps the pair that is best on the
-    abstention objective, then on ranking."""
-    ranked = sorted(
-        grid(WEIGHT_GRID),
-        key=lambda w: -ranking_objective(run(engine, prepared, Weights(**w), Thresholds(), abstain=False)),
-    )
-    finalists = [Weights(), *(Weights(**w) for w in ranked[:WEIGHT_FINALISTS])]
-    best_pair, best_key = (Weights(), Thresholds()), (-1.0, -1.0)
-    for weights in finalists:
-        thresholds, value = best(grid(THRESHOLD_GRID), lambda t, w=weights: abstention_objective(
-            run(engine, prepared, w, Thresholds(**t), abstain=True)))
-        key = (round(value, 6), ranking_objective(run(engine, prepared, weights, Thresholds(**thresholds), True)))
-        if key > best_key:
-            best_pair, best_key = (weights, Thresholds(**thresholds)), key
-    return best_pair
+    thresholds = [Thresholds(**t) for t in grid(THRESHOLD_GRID)]
+    best: tuple[tuple, Weights, Thresholds] | None = None
+    for w in grid(WEIGHT_GRID):
+        weights = Weights(**w)
+        ranked = rank(engine, prepared, weights)
+        for t in thresholds:
+            key = ranked.key(t)
+            if best is None or key > best[0]:
+                best = (key, weights, t)
+    assert best is not None
+    return best[1], best[2]
 
 
 def report(name: str, engine: Engine, prepared, weights: Weights, thresholds: Thresholds) -> None:

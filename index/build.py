@@ -25,6 +25,7 @@ from .embed import Embedder
 from .ingest import discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
+from .sentences import refers_back
 from .store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
 from .vectors import build_vector_index
 
@@ -106,6 +107,17 @@ def lexical_tokens(sentence_text: str, section: str) -> list[str]:
     marked as heading words (they count for less, see Lexicon.coverage)."""
     heading = section.split(" › ")[-1] if section else ""
     return tokenize(sentence_text, chars=True) + [HEADING_PREFIX + t for t in tokenize(heading)]
+
+
+def embedding_inputs(sentences: list, texts: list[str]) -> list[str]:
+    """What is embedded for each sentence: its text, preceded by the sentence before it in the same
+    paragraph when it refers back to that one ("He refers to it as…"), so its vector has a subject."""
+    inputs = list(texts)
+    for i in range(1, len(sentences)):
+        before, this = sentences[i - 1], sentences[i]
+        if before.source == this.source and before.block == this.block and refers_back(texts[i]):
+            inputs[i] = f"{texts[i - 1]} {texts[i]}"
+    return inputs
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, live: IndexData | None = None) -> BuildReport:
@@ -196,7 +208,8 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str], glo
             continue
         sentence_vectors[sids] = reused[0]
         chunk_vectors[cids] = reused[1]
-    batch = [gloss_text(texts[i], glosses) for i in todo_sentences]
+    inputs = embedding_inputs(sentences, texts)
+    batch = [gloss_text(inputs[i], glosses) for i in todo_sentences]
     batch += [gloss_text(chunk_text(chunks[i], texts), glosses) for i in todo_chunks]
     if batch:
         vectors = embedder.encode(batch)

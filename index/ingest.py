@@ -40,6 +40,8 @@ _BOLD_LINE = re.compile(r"^\*\*([^*].*?)\*\*$")
 _IMAGE = re.compile(r"^(?:(?:Image)+|!\[[^\]]*\]\([^)]*\)|\[(?:image|图片)\])$", re.IGNORECASE)
 _LINKS = re.compile(r"\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|https?://\S+|www\.\S+")
 _TERMINAL = tuple(".。!！?？:：;；,，、\"”’'…")
+_OPENING_QUOTES = "“\"「‘'"
+_CLOSING_QUOTES = "”\"」’'"
 _KEY_VALUE = re.compile(r"^[^:：]{1,24}[:：]\s*(.+)$")
 _HAS_WORD = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -222,10 +224,15 @@ def _heading_like(content: str, numbered: bool = False) -> bool:
     line may end with '?' or '!' ("Four Major Teams, What Do They Do?")."""
     if not content or len(content) > 100 or "|" in content:
         return False
-    if content.endswith(_TERMINAL) and not (content.endswith(("?", "!")) and _title_cased(content)):
+    # A title may quote a phrase ('Optimus and the “Infinite Money Glitch”'); quoted speech ends
+    # with punctuation inside the quotation, or is not title-cased.
+    unquoted = content.rstrip(_CLOSING_QUOTES) if _title_cased(content) else content
+    if unquoted.endswith(_TERMINAL) and not (unquoted.endswith(("?", "!")) and _title_cased(content)):
         return False
-    if content[0] in "“\"「‘'" or timestamps.ends_with_marker(content) is not None:
-        return False  # quoted speech or a timestamped line is content, not a title
+    if content[0] in _OPENING_QUOTES and not _title_cased(content):
+        return False  # quoted speech is content, not a title
+    if timestamps.ends_with_marker(content) is not None:
+        return False  # a timestamped line is content
     if content.startswith(("*", "_")) and content.endswith(("*", "_")):  # emphasis, not a title
         return False
     if len(content.split()) > 14 or not _HAS_WORD.search(content):

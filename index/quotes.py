@@ -12,9 +12,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from .search import Candidate
+from .sentences import refers_back
 from .store import IndexData
 
 
@@ -26,11 +28,12 @@ class Thresholds:
 
     meaning: float = 0.7  # alone
     coverage: float = 0.4  # together with meaning_with_coverage
-    meaning_with_coverage: float = 0.35
-    coverage_alone: float = 0.8
+    meaning_with_coverage: float = 0.4
+    coverage_alone: float = 0.7
 
 
 THRESHOLDS = Thresholds()
+Score = float | np.ndarray
 MIN_RELATIVE = 0.6  # later quotes must score at least this share of the best one
 SHORT_QUOTE = 7  # words (a Chinese character counts half); a shorter sentence takes a neighbour
 MAX_LIST_RUN = 700  # characters; how much of a list an introducing sentence may take with it
@@ -48,12 +51,12 @@ class Pick:
     also_in: list[int] = field(default_factory=list)  # other sources with the same text
 
 
-def is_relevant(best: Candidate) -> bool:
-    t = THRESHOLDS
-    return (
-        best.meaning >= t.meaning
-        or best.coverage >= t.coverage_alone
-        or (best.coverage >= t.coverage and best.meaning >= t.meaning_with_coverage)
+def is_relevant(meaning: Score, coverage: Score, t: Thresholds | None = None) -> Score:
+    """The abstention rule on the best candidate's meaning and coverage. Works element-wise on
+    numpy arrays too (benchmarks/calibrate.py scores many thresholds at once)."""
+    t = t or THRESHOLDS
+    return (meaning >= t.meaning) | (coverage >= t.coverage_alone) | (
+        (coverage >= t.coverage) & (meaning >= t.meaning_with_coverage)
     )
 
 
@@ -78,7 +81,8 @@ def _open_quotation(data: IndexData, first: int, last: int) -> bool:
 
 def _extend(data: IndexData, sid: int) -> tuple[int, int]:
     """Grow a sentence into the run a reader needs: a too-short sentence takes its neighbour
-    in the same paragraph; a paragraph ending in ':' takes the list items that follow it."""
+    in the same paragraph, one that refers back takes the sentence it refers to, and a paragraph
+    ending in ':' takes the list items that follow it."""
     first = last = sid
     count = len(data.sentences)
     if _length_in_words(data.sentence_text(sid)) < SHORT_QUOTE:
@@ -86,6 +90,9 @@ def _extend(data: IndexData, sid: int) -> tuple[int, int]:
             last = sid + 1
         elif sid > 0 and data.same_paragraph(sid - 1, sid):
             first = sid - 1
+    if first > 0 and data.same_paragraph(first - 1, first) and refers_back(data.sentence_text(first)) \
+            and data.sentences[last].end - data.sentences[first - 1].start <= MAX_RUN_CHARS:
+        first -= 1  # "He refers to it as…" is quoted with the sentence naming "he" and "it"
     while (
         _open_quotation(data, first, last)
         and last + 1 < count
@@ -130,7 +137,7 @@ def select(candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bo
     scores = {c.sid: c.score for c in candidates}
     if not ranked:
         return False, []
-    answered = is_relevant(ranked[0])
+    answered = bool(is_relevant(ranked[0].meaning, ranked[0].coverage))
     if abstain and not answered:
         return False, []
     floor = ranked[0].score * MIN_RELATIVE if abstain else float("-inf")

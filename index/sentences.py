@@ -121,3 +121,13 @@ def split_spans(block: str) -> list[tuple[int, int]]:
         if e > s:
             trimmed.append((s, e))
     return trimmed
+
+
+# A sentence opening with a pronoun or demonstrative points at the one before it
+# ("He refers to it as…", "This growth is driven by…", "这意味着…").
+_REFERS_BACK = re.compile(r"(?:He|She|It|They|This|These|That|Those|His|Her|Its|Their)\b|[他她它这该其]")
+
+
+def refers_back(sentence: str) -> bool:
+    """Does the sentence lean on the one before it for its subject? Read alone it loses it."""
+    return bool(_REFERS_BACK.match(sentence))

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from index.build import embedding_inputs
 from index.engine import BadQuestion, Engine, clean_question
+from index.quotes import _extend
+from index.sentences import refers_back
 
-EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "questions.jsonl"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+QUESTION_SETS = (BENCHMARKS / "questions.jsonl", BENCHMARKS / "heldout.jsonl")
 TIME = r"^\d{2}:\d{2}:\d{2}$"
 
 
@@ -22,7 +26,8 @@ def assert_verbatim(engine: Engine, quote) -> None:
 
 
 def test_every_quote_of_every_benchmark_question_is_verbatim(engine: Engine) -> None:
-    items = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for path in QUESTION_SETS for line in path.read_text(encoding="utf-8").splitlines()]
+    items = [json.loads(line) for line in lines if line.strip()]
     questions = [i["question"] for i in items if i["kind"] in ("question", "unanswerable")]
     assert len(questions) >= 20
     for question in questions:
@@ -53,6 +58,18 @@ def test_headings_are_never_returned_as_quotes(engine: Engine) -> None:
     for question in ("What is MacroHard?", "Memphis supercomputer", "X platform updates"):
         for quote in engine.ask(question).quotes:
             assert quote.text.strip() not in headings
+
+
+def test_a_sentence_that_refers_back_is_embedded_and_quoted_with_the_one_before(engine: Engine) -> None:
+    data = engine.data
+    sid = next(i for i in range(len(data.sentences)) if data.sentence_text(i).startswith("He refers to it as"))
+    before = data.sentence_text(sid - 1)
+    assert before.startswith("Musk views the Tesla Optimus")
+    inputs = embedding_inputs(data.sentences, [data.sentence_text(i) for i in range(len(data.sentences))])
+    assert inputs[sid] == f"{before} {data.sentence_text(sid)}"
+    assert inputs[sid - 1] == before
+    assert _extend(data, sid) == (sid - 1, sid)
+    assert refers_back("这意味着将所有必要知识内化到模型权重中。") and not refers_back("Then he spoke.")
 
 
 def test_json_answer_has_the_documented_shape(engine: Engine) -> None:

@@ -102,6 +102,26 @@ def test_sections_follow_the_heading_path() -> None:
     assert [s.section for s in parse(text, 0)] == ["Part one › Detail", "Part two"]
 
 
+def test_numbered_titles_quoting_a_phrase_are_headings_but_quoted_speech_is_not() -> None:
+    text = (
+        "Doc title\n\n"
+        "2. Optimus and the “Infinite Money Glitch”\n\nHe refers to it as a glitch.\n\n"
+        "5. “Pico-Management” and the Art of the Pivot\n\nHe drills down into problems.\n\n"
+        "“We will be open sourcing the code for this in the next few months.”\n"
+    )
+    parsed = parse(text, 0)
+    assert [text[s.start : s.end] for s in parsed] == [
+        "He refers to it as a glitch.",
+        "He drills down into problems.",
+        "“We will be open sourcing the code for this in the next few months.”",
+    ]
+    assert [s.section for s in parsed] == [
+        "Optimus and the “Infinite Money Glitch”",
+        "“Pico-Management” and the Art of the Pivot",
+        "“Pico-Management” and the Art of the Pivot",
+    ]
+
+
 def test_time_forms_normalise_to_hh_mm_ss() -> None:
     assert format_hms(to_seconds("03:38")) == "00:03:38"
     assert format_hms(to_seconds("00:13:48")) == "00:13:48"
