@@ -22,7 +22,7 @@ from .conflicts import find_conflicts
 from .embed import Embedder
 from .lexical import Lexicon, gloss_text
 from .locate import QuoteLocator
-from .records import Answer, CheckResult, Evidence, Quote
+from .records import Answer, CheckResult, Evidence, Quote, Sentence
 from .search import Candidate, Searcher, asks_who, is_chinese
 from .sentences import split_spans
 from .store import (
@@ -169,17 +169,11 @@ class Engine:
         self, source: int, start: int, end: int, score: float, match: str, stance: str = "supports"
     ) -> Evidence:
         """Evidence for text[start:end] of a source, cited like a quote."""
-        data = self.data
         ids = self.source_sentence_ids[source]
-        sentence = data.sentences[ids[self.locator.sentence_at(source, start)]]
-        src = data.sources[source]
+        sentence = self.data.sentences[ids[self.locator.sentence_at(source, start)]]
         return Evidence(
-            text=data.texts[source][start:end],
-            source=src.file,
-            title=src.title,
-            section=sentence.section,
-            timestamp=format_hms(sentence.timestamp),
-            url=citation_url(src.url, src.recording, sentence.timestamp),
+            text=self.data.texts[source][start:end],
+            **self._citation(sentence),
             stance=stance,
             score=score,
             match=match,
@@ -189,19 +183,25 @@ class Engine:
         data = self.data
         first = data.sentences[pick.first]
         last = data.sentences[pick.last]
-        source = data.sources[first.source]
         return Quote(
             text=data.texts[first.source][first.start : last.end],
-            source=source.file,
-            title=source.title,
-            section=first.section,
-            timestamp=format_hms(first.timestamp),
-            url=citation_url(source.url, source.recording, first.timestamp),
+            **self._citation(first),
             score=pick.score,
             start=first.start,
             end=last.end,
             also_in=[data.sources[i].file for i in pick.also_in],
         )
+
+    def _citation(self, sentence: Sentence) -> dict[str, str | None]:
+        """Where a quoted sentence stands: file, title, section, timestamp, link to that moment."""
+        source = self.data.sources[sentence.source]
+        return {
+            "source": source.file,
+            "title": source.title,
+            "section": sentence.section,
+            "timestamp": format_hms(sentence.timestamp),
+            "url": citation_url(source.url, source.recording, sentence.timestamp),
+        }
 
 
 def index_problem(settings: Settings) -> IndexProblem | None:

@@ -226,10 +226,11 @@ def _heading_like(content: str, numbered: bool = False) -> bool:
         return False
     # A title may quote a phrase ('Optimus and the “Infinite Money Glitch”'); quoted speech ends
     # with punctuation inside the quotation, or is not title-cased.
-    unquoted = content.rstrip(_CLOSING_QUOTES) if _title_cased(content) else content
-    if unquoted.endswith(_TERMINAL) and not (unquoted.endswith(("?", "!")) and _title_cased(content)):
+    titled = _title_cased(content)
+    unquoted = content.rstrip(_CLOSING_QUOTES) if titled else content
+    if unquoted.endswith(_TERMINAL) and not (unquoted.endswith(("?", "!")) and titled):
         return False
-    if content[0] in _OPENING_QUOTES and not _title_cased(content):
+    if content[0] in _OPENING_QUOTES and not titled:
         return False  # quoted speech is content, not a title
     if timestamps.ends_with_marker(content) is not None:
         return False  # a timestamped line is content
