@@ -15,15 +15,16 @@ import unicodedata
 import numpy as np
 
 from . import quotes as quote_selection
+from .answer_types import AnswerTypeMatcher
 from .build import build_index, corpus_fingerprint
 from .citations import citation_url
 from .config import Settings
 from .conflicts import find_conflicts
 from .embed import Embedder
-from .lexical import Lexicon, gloss_text
+from .lexical import Lexicon, Term, gloss_text
 from .locate import QuoteLocator
 from .records import Answer, CheckResult, Evidence, Quote, Sentence
-from .search import Candidate, Searcher, asks_who, is_chinese
+from .search import Candidate, Searcher, is_chinese
 from .sentences import split_spans
 from .store import (
     IndexCorrupt,
@@ -116,16 +117,20 @@ class Engine:
         with self._encode_lock:  # torch models are not guaranteed thread-safe
             return self.embedder.encode_one(gloss_text(text, self.data.glosses))
 
-    def candidates(self, question: str) -> list[Candidate]:
+    def candidates(self, question: str, terms: list[Term] | None = None) -> list[Candidate]:
         return self.searcher.candidates(
-            self.encode(question), self.lexicon.terms(question), is_chinese(question), asks_who(question)
+            self.encode(question),
+            self.lexicon.terms(question) if terms is None else terms,
+            is_chinese(question),
+            AnswerTypeMatcher(question, self.lexicon),
         )
 
     def ask(self, raw_question: str, k: int | None = None) -> Answer:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)
         k = k or self.settings.top_k
-        candidates = self.candidates(question)
-        answered, picks = quote_selection.select(candidates, self.data, k)
+        terms = self.lexicon.terms(question)
+        candidates = self.candidates(question, terms)
+        answered, picks = quote_selection.select(candidates, self.data, k, absent=self.lexicon.absent_share(terms))
         conflicts = []
         if answered:
             best = sorted(candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]

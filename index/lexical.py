@@ -41,7 +41,7 @@ STOP_EN = set(bm25s.stopwords.STOPWORDS_EN) | {
     "done", "have", "has", "had", "been", "being", "were", "am", "can", "could", "would", "should",
     "shall", "may", "might", "must", "about", "from", "than", "so", "very", "just", "also", "any",
     "all", "some", "many", "much", "more", "most", "other", "it's", "s", "t", "say", "said", "says",
-    "tell", "told", "according", "there", "here", "up", "out", "over", "get", "got", "really",
+    "tell", "told", "according", "there", "here", "up", "out", "over", "get", "got", "really", "let",
 }
 STOP_ZH = {
     "的", "了", "是", "在", "和", "与", "及", "或", "也", "就", "都", "而",
@@ -80,8 +80,16 @@ _IRREGULAR = {
 }
 
 
+# Number words are read as digits, so "twelve co-founders" meets "12 co-founders" and "12 位".
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20", "fifty": "50",
+}
+
+
 def _english(word: str) -> str | None:
     word = word.replace("’", "'").strip("'")
+    word = _NUMBER_WORDS.get(word, word)
     if re.fullmatch(r"[\d.,]+", word):
         return word.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", word) else word
     if word in STOP_EN or (len(word) < 2 and not word.isdigit()):
@@ -296,6 +304,19 @@ class Lexicon:
                 credit = np.maximum(credit, CHAR_CREDIT * has_chars)
             out += term.weight * credit
         return out / total
+
+    def occurs(self, term: Term) -> bool:
+        """Does the corpus hold the word anywhere (itself, a translation, in a heading, or all its
+        characters)?"""
+        if any(len(self._docs(tok)) or len(self._docs(HEADING_PREFIX + tok)) for tok in term.alternatives):
+            return True
+        return bool(term.chars) and all(len(self._docs(char)) for char in term.chars)
+
+    def absent_share(self, terms: Sequence[Term]) -> float:
+        """Share of the query's idf mass in words the corpus never uses ("salary", "logo", 北京):
+        a question about something the documents do not cover."""
+        total = sum(t.weight for t in terms)
+        return sum(t.weight for t in terms if not self.occurs(t)) / total if total else 0.0
 
     def scores(self, terms: Sequence[Term]) -> np.ndarray:
         """BM25 score of every sentence for the query words and their translations."""

@@ -116,7 +116,18 @@ class Quantity:
         """Same unit, or units of one dimension (months and years; GW and TW)."""
         if self.unit is None or other.unit is None:
             return False
-        return self.unit == other.unit or _DIMENSION.get(self.unit, self.unit) == _DIMENSION.get(other.unit, other.unit)
+        return dimension(self.unit) == dimension(other.unit)
+
+
+def unit_after(text: str, end: int, next_word_only: bool = False) -> str | None:
+    """The canonical unit named right after position `end` ("… GPUs", "…块 GPU"), if any:
+    the next word, or with `next_word_only` false one of the next three English words."""
+    return _unit_word(text, end)[0] if next_word_only else _unit(text, end)[0]
+
+
+def dimension(unit: str) -> str:
+    """What a unit measures: months and years are both "time", GW and TW "power"."""
+    return _DIMENSION.get(unit, unit)
 
 
 def _number(text: str) -> float:

@@ -24,12 +24,14 @@ from .store import IndexData
 class Thresholds:
     """Abstention: answer when the best sentence is both close in meaning to the question and
     contains enough of its words (also through translation), or when it is very close in
-    meaning, or contains nearly all of its words. Calibrated with benchmarks/calibrate.py."""
+    meaning, or contains nearly all of its words; but never when much of the question is in
+    words the corpus does not use at all. Calibrated with benchmarks/calibrate.py."""
 
     meaning: float = 0.7  # alone
     coverage: float = 0.4  # together with meaning_with_coverage
-    meaning_with_coverage: float = 0.4
-    coverage_alone: float = 0.7
+    meaning_with_coverage: float = 0.2
+    coverage_alone: float = 0.8
+    absent: float = 0.4  # abstain when this share of the question's idf mass is in words no document uses
 
 
 THRESHOLDS = Thresholds()
@@ -51,13 +53,13 @@ class Pick:
     also_in: list[int] = field(default_factory=list)  # other sources with the same text
 
 
-def is_relevant(meaning: Score, coverage: Score, t: Thresholds | None = None) -> Score:
-    """The abstention rule on the best candidate's meaning and coverage. Works element-wise on
-    numpy arrays too (benchmarks/calibrate.py scores many thresholds at once)."""
+def is_relevant(meaning: Score, coverage: Score, absent: Score, t: Thresholds | None = None) -> Score:
+    """The abstention rule on the best candidate's meaning and coverage and the question's share
+    of words absent from the corpus (Lexicon.absent_share). Works element-wise on numpy arrays
+    too (benchmarks/calibrate.py scores many thresholds at once)."""
     t = t or THRESHOLDS
-    return (meaning >= t.meaning) | (coverage >= t.coverage_alone) | (
-        (coverage >= t.coverage) & (meaning >= t.meaning_with_coverage)
-    )
+    close = (meaning >= t.meaning) | (coverage >= t.coverage_alone)
+    return (absent < t.absent) & (close | ((coverage >= t.coverage) & (meaning >= t.meaning_with_coverage)))
 
 
 def _fingerprint(text: str) -> str:
@@ -131,13 +133,16 @@ def _join_neighbours(data: IndexData, first: int, last: int, score: float, score
     return first, last
 
 
-def select(candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bool = True) -> tuple[bool, list[Pick]]:
-    """(answered, picks). Without `abstain`, the best passages are returned regardless."""
+def select(
+    candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bool = True, absent: float = 0.0
+) -> tuple[bool, list[Pick]]:
+    """(answered, picks). `absent`: the question's share of words no document uses. Without
+    `abstain`, the best passages are returned regardless."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     scores = {c.sid: c.score for c in candidates}
     if not ranked:
         return False, []
-    answered = bool(is_relevant(ranked[0].meaning, ranked[0].coverage))
+    answered = bool(is_relevant(ranked[0].meaning, ranked[0].coverage, absent))
     if abstain and not answered:
         return False, []
     floor = ranked[0].score * MIN_RELATIVE if abstain else float("-inf")

@@ -1,9 +1,10 @@
 """Hybrid retrieval: FAISS dense search over chunks + BM25 over sentences, fused by rank.
 
-Returns candidate sentences (those inside the best chunks, plus the best lexical hits)
-with the features quote selection needs: cosine to the question of the sentence and of
-the passage around it, the share of the question's words covered, normalised BM25, and
-the fused rank of their chunk.
+Returns candidate sentences (those inside the best chunks, plus the best lexical hits and the
+sentences closest in meaning) with the features quote selection needs: cosine to the question
+of the sentence and of the passage around it, the share of the question's words covered,
+normalised BM25, the fused rank of their chunk, and whether they offer the kind of answer the
+question asks for.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_types import AnswerTypeMatcher
 from .lexical import Lexicon, Term
 from .store import IndexData
 
@@ -20,6 +22,8 @@ RRF_K = 60
 DENSE_CHUNKS = 30
 LEXICAL_SENTENCES = 30
 LEXICAL_EXTRA = 10  # best lexical sentences added even when their chunk is not among the best
+DENSE_EXTRA = 10  # sentences closest in meaning, added even when their chunk is not among the best
+DENSE_EXTRA_MAX_SENTENCES = 100_000  # above this, no exact scan of all sentences per query (~10 ms here)
 TOP_CHUNKS = 8
 
 
@@ -31,37 +35,17 @@ class Weights:
     two-fold held-out figures printed there); change them there, not by hand.
     """
 
-    context: float = 0.2  # share of "meaning" that comes from the passage around the sentence
-    meaning: float = 0.3
+    context: float = 0.4  # share of "meaning" that comes from the passage around the sentence
+    meaning: float = 0.5
     coverage: float = 0.2
     lexical: float = 0.0
-    chunk: float = 0.1
+    chunk: float = 0.0
     same_language: float = 0.0  # between equally good quotes, prefer the question's language
-    names_someone: float = 0.1  # a "who" question prefers sentences that name someone new
+    answer_type: float = 0.15  # prefer sentences offering what the question asks for (a name, a number)
 
 
 WEIGHTS = Weights()
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_WHO = re.compile(r"\b(who|whom|whose)\b|谁", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
-RARE_NAME_SENTENCES = 6  # a capitalised word in at most this many sentences is likely a person's name
-
-
-def names(text: str, lexicon: Lexicon) -> set[str]:
-    """Likely names of people or things in `text`: capitalised words (not at a sentence start,
-    not acronyms) that are rare in the corpus. Lower-cased."""
-    return {
-        word.lower()
-        for word in _CAPITALISED.findall(text)
-        if lexicon.document_frequency(word) <= RARE_NAME_SENTENCES and word[:3].lower() not in _MONTHS
-    }
-
-
-_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
-
-
-def asks_who(question: str) -> bool:
-    return bool(_WHO.search(question))
 
 
 def is_chinese(text: str) -> bool:
@@ -78,7 +62,7 @@ class Candidate:
     lexical: float  # BM25 normalised by the best BM25 score of the query
     chunk: float  # fused rank score of the sentence's best chunk, normalised to 0..1
     same_language: bool  # the sentence is in the question's language
-    names_someone: bool  # a "who" question, and the sentence names someone the question does not
+    answer_type: bool  # the sentence offers the kind of answer the question asks for (answer_types.py)
 
     @property
     def meaning(self) -> float:
@@ -94,7 +78,7 @@ class Candidate:
             + w.lexical * self.lexical
             + w.chunk * self.chunk
             + w.same_language * self.same_language
-            + w.names_someone * self.names_someone
+            + w.answer_type * self.answer_type
         )
 
 
@@ -110,16 +94,12 @@ class Searcher:
             chunk = data.chunks[cid]
             self.sentence_chunk[chunk.first : chunk.last + 1] = cid
 
-    def names_someone(self, sid: int, question_words: set[str]) -> bool:
-        """Does the sentence contain a rare capitalised word (a name) the question lacks?"""
-        return any(name not in question_words for name in names(self.data.sentence_text(sid), self.lexicon))
-
     def candidates(
         self,
         query_vector: np.ndarray,
         terms: list[Term],
         question_chinese: bool,
-        who: bool = False,
+        answer_type: AnswerTypeMatcher | None = None,
         top_chunks: int = TOP_CHUNKS,
     ) -> list[Candidate]:
         data = self.data
@@ -151,14 +131,17 @@ class Searcher:
             for sid in range(chunk.first, chunk.last + 1):
                 rank_of[sid] = max(rank_of.get(sid, 0.0), fused[cid] / top_fused)
                 context[sid] = max(context.get(sid, -1.0), cosine(cid))
-        for sid in lexical_top[:LEXICAL_EXTRA]:
+        dense_top: list[int] = []
+        if len(data.sentences) <= DENSE_EXTRA_MAX_SENTENCES:
+            sentence_cos = data.sentence_vectors @ query_vector
+            dense_top = [int(i) for i in np.argsort(-sentence_cos)[:DENSE_EXTRA]]
+        for sid in [*lexical_top[:LEXICAL_EXTRA], *dense_top]:
             if sid not in rank_of:
                 cid = int(self.sentence_chunk[sid])
                 rank_of[sid] = fused.get(cid, 0.0) / top_fused
                 context[sid] = cosine(cid)
 
         ids = np.fromiter(rank_of, dtype=np.int64)
-        question_words = {t.word for t in terms}
         dense = data.sentence_vectors[ids] @ query_vector
         coverage = self.lexicon.coverage(terms, ids)
         lexical = bm25[ids] / best_bm25 if best_bm25 > 0 else np.zeros(len(ids), dtype=np.float32)
@@ -171,7 +154,7 @@ class Searcher:
                 lexical=float(lex),
                 chunk=rank_of[int(sid)],
                 same_language=bool(self.chinese[sid] == question_chinese),
-                names_someone=who and self.names_someone(int(sid), question_words),
+                answer_type=answer_type is not None and answer_type.offers(data.sentence_text(int(sid))),
             )
             for sid, d, c, lex in zip(ids, dense, coverage, lexical, strict=True)
         ]

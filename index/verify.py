@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .answer_types import names
 from .conflicts import find_conflicts
 from .lexical import CHAR_PREFIX, Lexicon, Term, tokenize
 from .locate import locate, only_formatting
@@ -38,7 +39,7 @@ from .quantities import (
     quantity_words,
 )
 from .records import CheckResult, Evidence
-from .search import Candidate, names
+from .search import Candidate
 
 if TYPE_CHECKING:
     from .engine import Engine
