@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.quality import hits
 from index import quotes, search
 from index.config import load_settings
-from index.engine import Engine, clean_question
+from index.engine import Engine, Retrieved, clean_question
 from index.quotes import Thresholds, is_relevant
-from index.search import Candidate, Weights
+from index.search import Weights
 
 HERE = Path(__file__).resolve().parent
 K = 3
@@ -64,22 +64,15 @@ def grid(spec: dict[str, Sequence[float]]) -> list[dict[str, float]]:
     return [dict(zip(spec, values, strict=True)) for values in itertools.product(*spec.values())]
 
 
-@dataclass
-class Prepared:
-    """One question, retrieved once: its candidates and its share of words absent from the corpus."""
-
-    item: dict
-    candidates: list[Candidate]
-    absent: float
+Prepared = list[tuple[dict, Retrieved]]  # each question with what it retrieves, retrieved once
 
 
-def run(engine: Engine, prepared: list[Prepared], weights: Weights, thresholds: Thresholds,
+def run(engine: Engine, prepared: Prepared, weights: Weights, thresholds: Thresholds,
         abstain: bool) -> list[tuple[dict, bool, list[bool]]]:
     search.WEIGHTS, quotes.THRESHOLDS = weights, thresholds
     out = []
-    for p in prepared:
-        item = p.item
-        answered, picks = quotes.select(p.candidates, engine.data, K, abstain=abstain, absent=p.absent)
+    for item, retrieved in prepared:
+        answered, picks = quotes.select(retrieved.candidates, engine.data, K, abstain=abstain, absent=retrieved.absent)
         texts = [engine.quote(p).text for p in picks]
         flags = [hits(t, item["gold"]) for t in texts] if item["kind"] == "question" else []
         out.append((item, answered, flags))
@@ -110,12 +103,12 @@ class Ranked:
         return np.stack([*targets, ranking.round(6), answer_rate.round(6), abstained.round(6)], 1)
 
 
-def rank(engine: Engine, prepared: list[Prepared], weights: Weights) -> Ranked:
+def rank(engine: Engine, prepared: Prepared, weights: Weights) -> Ranked:
     rows = run(engine, prepared, weights, ALWAYS_ANSWER, abstain=True)  # quotes as answered, floor applied
-    best = [max(p.candidates, key=lambda c: c.score) if p.candidates else None for p in prepared]
+    best = [max(r.candidates, key=lambda c: c.score) if r.candidates else None for _, r in prepared]
     return Ranked(
-        answerable=np.array([p.item["kind"] == "question" for p in prepared]),
-        absent=np.array([p.absent for p in prepared]),
+        answerable=np.array([item["kind"] == "question" for item, _ in prepared]),
+        absent=np.array([r.absent for _, r in prepared]),
         meaning=np.array([b.meaning if b else float("-inf") for b in best]),
         coverage=np.array([b.coverage if b else float("-inf") for b in best]),
         hit1=np.array([any(f[:1]) for _, _, f in rows]),
@@ -123,7 +116,7 @@ def rank(engine: Engine, prepared: list[Prepared], weights: Weights) -> Ranked:
     )
 
 
-def calibrate(engine: Engine, prepared: list[Prepared]) -> tuple[Weights, Thresholds]:
+def calibrate(engine: Engine, prepared: Prepared) -> tuple[Weights, Thresholds]:
     settings = grid(THRESHOLD_GRID)
     columns = Thresholds(**{name: np.array([[t[name]] for t in settings]) for name in THRESHOLD_GRID})
     earlier_first = -np.arange(len(settings))  # among equal keys, the earliest grid point wins
@@ -158,11 +151,7 @@ def main() -> int:
     items = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     items = [i for i in items if i["kind"] in ("question", "unanswerable")]
     engine = Engine.load(load_settings())
-    prepared = []
-    for item in items:
-        question = clean_question(item["question"], 1000)[0]
-        terms = engine.lexicon.terms(question)
-        prepared.append(Prepared(item, engine.candidates(question, terms), engine.lexicon.absent_share(terms)))
+    prepared = [(item, engine.retrieve(clean_question(item["question"], 1000)[0])) for item in items]
 
     halves = (prepared[0::2], prepared[1::2])
     for fit, held_out, label in ((halves[0], halves[1], "even→odd"), (halves[1], halves[0], "odd→even")):

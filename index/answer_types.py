@@ -14,7 +14,7 @@ import re
 from enum import Enum
 
 from .lexical import Lexicon
-from .quantities import dimension, extract, unit_after
+from .quantities import MONTHS, dimension, extract, unit_after
 
 
 class AnswerType(Enum):
@@ -38,7 +38,6 @@ _VAGUE = re.compile(
 )
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")  # a time in the recording, not an answer
-_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 RARE_NAME_SENTENCES = 6  # a capitalised word in at most this many sentences is likely a person's name
 
 
@@ -57,7 +56,7 @@ def names(text: str, lexicon: Lexicon) -> set[str]:
     return {
         word.lower()
         for word in _CAPITALISED.findall(text)
-        if lexicon.document_frequency(word) <= RARE_NAME_SENTENCES and word[:3].lower() not in _MONTHS
+        if lexicon.document_frequency(word) <= RARE_NAME_SENTENCES and word[:3].lower() not in MONTHS
     }
 
 

@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from .citations import citation_url
 from .config import Settings
 from .conflicts import find_conflicts
 from .embed import Embedder
-from .lexical import Lexicon, Term, gloss_text
+from .lexical import Lexicon, gloss_text
 from .locate import QuoteLocator
 from .records import Answer, CheckResult, Evidence, Quote, Sentence
 from .search import Candidate, Searcher, is_chinese
@@ -44,6 +45,15 @@ log = logging.getLogger(__name__)
 
 CONFLICT_POOL = 8
 MAX_CLAIMS_PER_MESSAGE = 10  # best passages (besides the quotes) examined for sources that disagree
+
+
+@dataclass
+class Retrieved:
+    """What a question retrieves: candidate sentences, and its share of words no document uses
+    (Lexicon.absent_share), which the abstention rule reads."""
+
+    candidates: list[Candidate]
+    absent: float
 
 
 class BadQuestion(ValueError):
@@ -117,23 +127,24 @@ class Engine:
         with self._encode_lock:  # torch models are not guaranteed thread-safe
             return self.embedder.encode_one(gloss_text(text, self.data.glosses))
 
-    def candidates(self, question: str, terms: list[Term] | None = None) -> list[Candidate]:
-        return self.searcher.candidates(
-            self.encode(question),
-            self.lexicon.terms(question) if terms is None else terms,
-            is_chinese(question),
-            AnswerTypeMatcher(question, self.lexicon),
+    def retrieve(self, question: str) -> Retrieved:
+        terms = self.lexicon.terms(question)
+        candidates = self.searcher.candidates(
+            self.encode(question), terms, is_chinese(question), AnswerTypeMatcher(question, self.lexicon)
         )
+        return Retrieved(candidates, self.lexicon.absent_share(terms))
+
+    def candidates(self, question: str) -> list[Candidate]:
+        return self.retrieve(question).candidates
 
     def ask(self, raw_question: str, k: int | None = None) -> Answer:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)
         k = k or self.settings.top_k
-        terms = self.lexicon.terms(question)
-        candidates = self.candidates(question, terms)
-        answered, picks = quote_selection.select(candidates, self.data, k, absent=self.lexicon.absent_share(terms))
+        retrieved = self.retrieve(question)
+        answered, picks = quote_selection.select(retrieved.candidates, self.data, k, absent=retrieved.absent)
         conflicts = []
         if answered:
-            best = sorted(candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
+            best = sorted(retrieved.candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
             conflicts = find_conflicts(self.data, [p.first for p in picks] + [c.sid for c in best])
         return Answer(
             question=question,

@@ -62,7 +62,7 @@ _PERIODS = {
     "per year": "year", "a year": "year", "annually": "year", "every year": "year", "each year": "year",
     "每年": "year", "/yr": "year", "/ yr": "year", "per week": "week", "weekly": "week", "每周": "week",
 }
-_MONTHS = {m: i for i, m in enumerate(
+MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -188,7 +188,7 @@ def extract(text: str) -> list[Quantity]:
     for pattern in (_EN_DATE, _ZH_DATE):
         for m in pattern.finditer(text):
             mon = m.group("mon").lower()
-            month = _MONTHS.get(mon[:3]) if mon.isalpha() else int(mon)
+            month = MONTHS.get(mon[:3]) if mon.isalpha() else int(mon)
             if month:
                 value = month * 100 + int(m.group("day"))
                 out.append(Quantity(value, value, "date", None, m.group(0)))

@@ -131,10 +131,9 @@ class Searcher:
             for sid in range(chunk.first, chunk.last + 1):
                 rank_of[sid] = max(rank_of.get(sid, 0.0), fused[cid] / top_fused)
                 context[sid] = max(context.get(sid, -1.0), cosine(cid))
-        dense_top: list[int] = []
-        if len(data.sentences) <= DENSE_EXTRA_MAX_SENTENCES:
-            sentence_cos = data.sentence_vectors @ query_vector
-            dense_top = [int(i) for i in np.argsort(-sentence_cos)[:DENSE_EXTRA]]
+        scan = len(data.sentences) <= DENSE_EXTRA_MAX_SENTENCES
+        sentence_cos = data.sentence_vectors @ query_vector if scan else None
+        dense_top = [] if sentence_cos is None else [int(i) for i in np.argsort(-sentence_cos)[:DENSE_EXTRA]]
         for sid in [*lexical_top[:LEXICAL_EXTRA], *dense_top]:
             if sid not in rank_of:
                 cid = int(self.sentence_chunk[sid])
@@ -142,7 +141,7 @@ class Searcher:
                 context[sid] = cosine(cid)
 
         ids = np.fromiter(rank_of, dtype=np.int64)
-        dense = data.sentence_vectors[ids] @ query_vector
+        dense = sentence_cos[ids] if sentence_cos is not None else data.sentence_vectors[ids] @ query_vector
         coverage = self.lexicon.coverage(terms, ids)
         lexical = bm25[ids] / best_bm25 if best_bm25 > 0 else np.zeros(len(ids), dtype=np.float32)
         return [
