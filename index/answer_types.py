@@ -1,11 +1,11 @@
 """What kind of answer a question asks for, and whether a sentence offers one.
 
-Two kinds are recognised, in English and Chinese: a *person* ("who", 谁) and a *quantity*
-("how many / much / big / long", "when", 多少, 几, 多久, 什么时候). A sentence offers a person
-when it names someone the question does not (a rare capitalised word), and a quantity when it
-states a number (with its unit) the question does not. Ranking gives such sentences a small
-bonus (index.search.Weights.answer_type): between two passages on the subject, the one that
-holds the answer wins.
+Two kinds are recognised, in English and Chinese: a *name* ("who", "what is it called", 谁,
+叫什么) and a *quantity* ("how many / much / big / long", "when", "what date", 多少, 几, 多久,
+什么时候, 哪天). A sentence offers a name when it names someone or something the question does
+not (a rare capitalised word), and a quantity when it states a number (with its unit) the
+question does not. Ranking gives such sentences a small bonus (index.search.Weights.answer_type):
+between two passages on the subject, the one that holds the answer wins.
 """
 
 from __future__ import annotations
@@ -18,18 +18,23 @@ from .quantities import MONTHS, dimension, extract, unit_after
 
 
 class AnswerType(Enum):
-    PERSON = "person"
+    NAME = "name"  # of a person, or of a thing ("what is the new building called?")
     QUANTITY = "quantity"
 
 
-_PERSON = re.compile(r"\b(who|whom|whose)\b|谁", re.IGNORECASE)
+_NAME = re.compile(
+    r"\b(who|whom|whose)\b|\bwhat\b[^?]*\b(?:called|named)\b|\bname\s+of\b|\bwhat\s+(?:is|was|are|were)\b[^?]*\bname\b"
+    r"|谁|叫什么|什么名字|名字是什么|名称是什么|叫做什么",
+    re.IGNORECASE,
+)
 _QUANTITY = re.compile(
     r"\bhow\s+(many|much|big|large|small|long|old|fast|soon|far|often)\b|\bwhen\b|\bwhat\s+(percentage|share|size)\b"
-    r"|多少|几(?!乎)|多大|多久|多长|多快|多高|多远|什么时候|何时|哪一?年",
+    r"|\b(?:what|which)\s+(?:date|day|year)\b|多少|几(?!乎)|多大|多久|多长|多快|多高|多远|什么时候|何时|哪一?[年天]",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow\s+(?P<many>many)\b|\bhow\s+much\b|多少|几(?!乎)", re.IGNORECASE)  # the unit may follow
 _HOW_LONG = re.compile(r"\bhow\s+long\b|多久|多长时间", re.IGNORECASE)  # asks for a duration
+_WHICH_DAY = re.compile(r"\b(?:what|which)\s+(?:date|day)\b|哪一?天|几月几[日号]|几号|什么日期", re.IGNORECASE)
 # Amounts without a number ("several hours", "millions of H100s", 数小时, 一半): the unit may follow.
 _VAGUE = re.compile(
     r"\b(?:several|a\s+few|dozens|hundreds|thousands|millions|billions|half)\b(?:\s+of)?(?:\s+the)?"
@@ -43,8 +48,8 @@ RARE_NAME_SENTENCES = 6  # a capitalised word in at most this many sentences is 
 
 def expected(question: str) -> AnswerType | None:
     """The kind of answer the question asks for, if it is one of the recognised kinds."""
-    if _PERSON.search(question):
-        return AnswerType.PERSON
+    if _NAME.search(question):
+        return AnswerType.NAME
     if _QUANTITY.search(question):
         return AnswerType.QUANTITY
     return None
@@ -71,7 +76,7 @@ class AnswerTypeMatcher:
         self.dimension = asked_dimension(question) if self.kind is AnswerType.QUANTITY else None
 
     def offers(self, sentence: str) -> bool:
-        if self.kind is AnswerType.PERSON:
+        if self.kind is AnswerType.NAME:
             return any(name not in self.question_words for name in names(sentence, self.lexicon))
         if self.kind is AnswerType.QUANTITY:
             wanted = self.dimension
@@ -88,12 +93,14 @@ class AnswerTypeMatcher:
 
 
 def asked_dimension(question: str) -> str | None:
-    """What a quantity question measures, when it says: "how long" -> time, "how many GPUs" -> gpu,
-    多少块 GPU -> gpu; None for "how much did reads grow", "when" and the like (any amount may
-    answer). After "how many" the counted noun may come a few words later ("how many of the
+    """What a quantity question measures, when it says: "how long" -> time, "what date"/哪天 ->
+    date, "how many GPUs" -> gpu, 多少块 GPU -> gpu; None for "how much did reads grow", "when" and
+    the like (any amount may answer). After "how many" the counted noun may come a few words later ("how many of the
     twelve co-founders"); anywhere else it comes next or not at all."""
     if _HOW_LONG.search(question):
         return "time"
+    if _WHICH_DAY.search(question):
+        return "date"
     match = _HOW_MANY.search(question)
     unit = unit_after(question, match.end(), next_word_only=not match.group("many")) if match else None
     return dimension(unit) if unit else None

@@ -51,14 +51,17 @@ STOP_ZH = {
     "如何", "为什么", "多少", "几", "是否", "会", "能", "要", "把", "被", "对",
     "从", "向", "给", "说", "所", "等", "中", "上", "下", "个", "将", "让",
     "已", "已经", "还", "又", "很", "更", "最", "现在", "目前", "多久", "怎么看",
-    "看",
+    "看", "哪天", "哪一天", "哪年", "哪一年", "哪里", "哪儿", "哪家", "何时", "时候", "几号",
+    "多", "多大", "多长", "多长时间", "长时间",
 }
 # fmt: on
 _STEMMER = Stemmer.Stemmer("english")
 _MAX_TRANSLATIONS = 6
+_GLOSSES_PER_WORD = 6  # CEDICT glosses read per Chinese word (更新: "... to upgrade; to update")
 HEADING_PREFIX = "h:"  # marks a token that comes from a sentence's section heading
 HEADING_CREDIT = 0.5  # a word found only in the heading covers half as much
 CHAR_PREFIX = "c:"  # a single Chinese character, indexed beside the words
+PREVIOUS_CREDIT = 0.5  # a word found only in the sentence before, in the same paragraph, covers this much
 CHAR_CREDIT = 0.5  # a Chinese word not found whole, but whose characters all are, covers this much
 
 
@@ -87,9 +90,21 @@ _NUMBER_WORDS = {
 }
 
 
+# British spellings read as American ones, so "optimise" meets "optimize" and "fibre" "fiber"
+# (applied to documents and questions alike, so words that merely look British still match).
+_BRITISH = ((re.compile(r"^(\w{3,})([iy])s(e|es|ed|ing|ation|ations|er|ers)$"), r"\1\2z\3"),
+            (re.compile(r"^(\w{2,}[bt])re(s?)$"), r"\1er\2"))
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def _english(word: str) -> str | None:
     word = word.replace("’", "'").strip("'")
-    word = _NUMBER_WORDS.get(word, word)
+    word = _american(_NUMBER_WORDS.get(word, word))
     if re.fullmatch(r"[\d.,]+", word):
         return word.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", word) else word
     if word in STOP_EN or (len(word) < 2 and not word.isdigit()):
@@ -203,7 +218,7 @@ def build_bridge(vocabulary: Iterable[str]) -> tuple[dict[str, list[str]], dict[
     en_zh_ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for word, glosses in dictionary.items():
         stems: list[str] = []
-        for rank, gloss in enumerate(glosses[:4]):
+        for rank, gloss in enumerate(glosses[:_GLOSSES_PER_WORD]):
             for stem in gloss:
                 if stem in english_vocab and stem not in stems:
                     stems.append(stem)
@@ -285,18 +300,26 @@ class Lexicon:
             seen[token] = Term(token, frozenset([token, *translations]), self.idf(token), chars)
         return list(seen.values())
 
-    def coverage(self, terms: Sequence[Term], sentence_ids: np.ndarray) -> np.ndarray:
-        """For each sentence id, the share of the query's idf mass it matches (0..1)."""
+    def coverage(
+        self, terms: Sequence[Term], sentence_ids: np.ndarray, previous: np.ndarray | None = None
+    ) -> np.ndarray:
+        """For each sentence id, the share of the query's idf mass it matches (0..1). `previous`:
+        for each, the sentence before it in its paragraph (-1 for none), whose words count at
+        PREVIOUS_CREDIT ("Imagine is the video line. The lead is Guodong." answers "Who leads
+        Imagine?")."""
         out = np.zeros(len(sentence_ids), dtype=np.float32)
         total = sum(t.weight for t in terms)
         if not total or not len(sentence_ids):
             return out
         for term in terms:
-            in_text = np.isin(sentence_ids, np.concatenate([self._docs(tok) for tok in term.alternatives]))
+            docs = np.concatenate([self._docs(tok) for tok in term.alternatives])
+            in_text = np.isin(sentence_ids, docs)
             in_heading = np.isin(
                 sentence_ids, np.concatenate([self._docs(HEADING_PREFIX + tok) for tok in term.alternatives])
             )
             credit = np.where(in_text, 1.0, np.where(in_heading, HEADING_CREDIT, 0.0))
+            if previous is not None:
+                credit = np.maximum(credit, PREVIOUS_CREDIT * ((previous >= 0) & np.isin(previous, docs)))
             if term.chars:
                 has_chars = np.ones(len(sentence_ids), dtype=bool)
                 for char in term.chars:

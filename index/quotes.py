@@ -29,9 +29,9 @@ class Thresholds:
 
     meaning: float = 0.7  # alone
     coverage: float = 0.4  # together with meaning_with_coverage
-    meaning_with_coverage: float = 0.2
+    meaning_with_coverage: float = 0.4
     coverage_alone: float = 0.8
-    absent: float = 0.4  # abstain when this share of the question's idf mass is in words no document uses
+    absent: float = 0.3  # abstain when this share of the question's idf mass is in words no document uses
 
 
 THRESHOLDS = Thresholds()
@@ -54,7 +54,7 @@ class Pick:
 
 
 def is_relevant(meaning: Score, coverage: Score, absent: Score, t: Thresholds | None = None) -> Score:
-    """The abstention rule on the best candidate's meaning and coverage and the question's share
+    """The abstention rule on a candidate's meaning and coverage and the question's share
     of words absent from the corpus (Lexicon.absent_share). Works element-wise on numpy arrays
     too (benchmarks/calibrate.py scores many thresholds at once)."""
     t = t or THRESHOLDS

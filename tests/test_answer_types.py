@@ -1,4 +1,4 @@
-"""Answer types (a person, an amount) and words the corpus never uses, on the real index."""
+"""Answer types (a name, an amount) and words the corpus never uses, on the real index."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from index.engine import Engine
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("Who leads MacroHard?", AnswerType.PERSON),
-        ("编码团队的负责人是谁？", AnswerType.PERSON),
+        ("Who leads MacroHard?", AnswerType.NAME),
+        ("编码团队的负责人是谁？", AnswerType.NAME),
         ("How many data halls are there in Memphis?", AnswerType.QUANTITY),
         ("When does Musk think AI will generate binaries directly?", AnswerType.QUANTITY),
         ("xAI 每个月烧多少钱？", AnswerType.QUANTITY),
+        ("What is the new building in Memphis called?", AnswerType.NAME),
+        ("Memphis 要新建的两栋楼叫什么名字？", AnswerType.NAME),
+        ("xAI 全员大会是哪天举行的？", AnswerType.QUANTITY),
         ("What is MacroHard?", None),
+        ("Why is the project named Macrohard?", None),  # asks for a reason, not a name
         ("马斯克几乎说了什么？", None),  # 几乎 "almost" is not 几 "how many"
     ],
 )
@@ -33,6 +37,8 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: AnswerType 
         ("预训练团队一共有多少人？", "person"),
         ("How much money does xAI burn every month?", None),
         ("How much did article reads grow on X?", None),  # not "how many articles"
+        ("xAI 全员大会是哪天举行的？", "date"),
+        ("On what date did SpaceX complete the acquisition?", "date"),
     ],
 )
 def test_the_unit_a_quantity_question_asks_for(question: str, dimension: str | None) -> None:
@@ -52,6 +58,9 @@ def test_the_unit_a_quantity_question_asks_for(question: str, dimension: str | N
         ("Who leads MacroHard?", "The lead is Toby, core members include John M.", True),
         ("Who leads MacroHard?", "MacroHard is the most important project.", False),
         ("What is MacroHard?", "The lead is Toby.", False),
+        ("Memphis 要新建的两栋楼叫什么名字？", "其中一栋叫 Colossus。", True),
+        ("xAI 全员大会是哪天举行的？", "2 月 11 日晚间，马斯克召集全员大会", True),
+        ("xAI 全员大会是哪天举行的？", "这场 46 分钟的会议覆盖了几乎所有核心业务", False),  # not a date
     ],
 )
 def test_a_sentence_offers_the_answer_asked_for(engine: Engine, question: str, sentence: str, offers: bool) -> None:

@@ -1,0 +1,33 @@
+"""Lexical matching: tokens, the English<->Chinese bridge and coverage, on small made-up data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.lexical import PREVIOUS_CREDIT, Lexicon, build_bridge, tokenize
+
+
+def test_british_and_american_spellings_meet() -> None:
+    assert tokenize("The Jax team optimises the fibre") == tokenize("The Jax team optimizes the fiber")
+    assert tokenize("analyse") == tokenize("analyze")
+
+
+def test_chinese_question_words_are_not_searched_for() -> None:
+    assert tokenize("xAI 全员大会是哪天举行的？") == ["xai", "全员", "大会", "举行"]
+
+
+def test_the_bridge_reads_past_the_first_glosses() -> None:
+    # CC-CEDICT gives 更新 "to replace the old with new; to renew; to renovate; to upgrade; to update".
+    zh_en, en_zh = build_bridge({"更新", "updat"})
+    assert "更新" in en_zh["updat"] and "updat" in zh_en["更新"]
+
+
+def test_words_of_the_sentence_before_count_for_part() -> None:
+    lexicon = Lexicon.build([["imagin", "video", "line"], ["lead", "guodong"], ["lead", "toby"]])
+    terms = lexicon.terms("who leads imagine")
+    ids = np.array([1, 2])
+    alone = lexicon.coverage(terms, ids)
+    in_place = lexicon.coverage(terms, ids, previous=np.array([0, -1]))
+    assert in_place[1] == alone[1] < in_place[0] < 1.0
+    lead, imagine = (t.weight for t in terms)
+    assert np.isclose(in_place[0], (lead + PREVIOUS_CREDIT * imagine) / (lead + imagine))
