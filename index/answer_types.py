@@ -95,8 +95,8 @@ class AnswerTypeMatcher:
 def asked_dimension(question: str) -> str | None:
     """What a quantity question measures, when it says: "how long" -> time, "what date"/哪天 ->
     date, "how many GPUs" -> gpu, 多少块 GPU -> gpu; None for "how much did reads grow", "when" and
-    the like (any amount may answer). After "how many" the counted noun may come a few words later ("how many of the
-    twelve co-founders"); anywhere else it comes next or not at all."""
+    the like (any amount may answer). After "how many" the counted noun may come a few words later
+    ("how many of the twelve co-founders"); anywhere else it comes next or not at all."""
     if _HOW_LONG.search(question):
         return "time"
     if _WHICH_DAY.search(question):

@@ -54,7 +54,7 @@ class Pick:
 
 
 def is_relevant(meaning: Score, coverage: Score, absent: Score, t: Thresholds | None = None) -> Score:
-    """The abstention rule on a candidate's meaning and coverage and the question's share
+    """The abstention rule on the best candidate's meaning and coverage and the question's share
     of words absent from the corpus (Lexicon.absent_share). Works element-wise on numpy arrays
     too (benchmarks/calibrate.py scores many thresholds at once)."""
     t = t or THRESHOLDS
