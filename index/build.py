@@ -25,6 +25,7 @@ from .embed import Embedder
 from .ingest import discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
+from .records import previous_in_paragraph
 from .sentences import refers_back
 from .store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
 from .vectors import build_vector_index
@@ -113,10 +114,9 @@ def embedding_inputs(sentences: list, texts: list[str]) -> list[str]:
     """What is embedded for each sentence: its text, preceded by the sentence before it in the same
     paragraph when it refers back to that one ("He refers to it as…"), so its vector has a subject."""
     inputs = list(texts)
-    for i in range(1, len(sentences)):
-        before, this = sentences[i - 1], sentences[i]
-        if before.source == this.source and before.block == this.block and refers_back(texts[i]):
-            inputs[i] = f"{texts[i - 1]} {texts[i]}"
+    for i, before in enumerate(previous_in_paragraph(sentences)):
+        if before >= 0 and refers_back(texts[i]):
+            inputs[i] = f"{texts[before]} {texts[i]}"
     return inputs
 
 

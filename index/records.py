@@ -1,8 +1,12 @@
-"""Dataclasses passed between the index modules: sources, sentences, chunks, results."""
+"""Dataclasses passed between the index modules: sources, sentences, chunks, results (and
+which sentences share a paragraph)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,16 @@ class Sentence:
     block: int  # paragraph / bullet / table row it belongs to (adjacency)
     section: str  # heading path, " › "-joined; "" before the first heading
     timestamp: int | None  # seconds into the recording, or None
+
+
+def previous_in_paragraph(sentences: Sequence[Sentence]) -> np.ndarray:
+    """For each sentence, the id of the sentence before it in the same paragraph, or -1."""
+    source = np.fromiter((s.source for s in sentences), dtype=np.int64, count=len(sentences))
+    block = np.fromiter((s.block for s in sentences), dtype=np.int64, count=len(sentences))
+    previous = np.full(len(sentences), -1, dtype=np.int64)
+    same = (source[1:] == source[:-1]) & (block[1:] == block[:-1])
+    previous[1:][same] = np.flatnonzero(same)
+    return previous
 
 
 @dataclass(frozen=True)

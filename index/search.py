@@ -16,6 +16,7 @@ import numpy as np
 
 from .answer_types import AnswerTypeMatcher
 from .lexical import Lexicon, Term
+from .records import previous_in_paragraph
 from .store import IndexData
 
 RRF_K = 60
@@ -89,10 +90,7 @@ class Searcher:
         self.data = data
         self.lexicon = lexicon
         self.chinese = np.array([is_chinese(data.sentence_text(i)) for i in range(len(data.sentences))], dtype=bool)
-        self.previous = np.array(  # the sentence before each in its paragraph, or -1
-            [i - 1 if i > 0 and data.same_paragraph(i - 1, i) else -1 for i in range(len(data.sentences))],
-            dtype=np.int64,
-        )
+        self.previous = previous_in_paragraph(data.sentences)  # the sentence before each in its paragraph, or -1
         self.sentence_chunk = np.zeros(len(data.sentences), dtype=np.int64)  # first chunk holding each sentence
         for cid in range(len(data.chunks) - 1, -1, -1):
             chunk = data.chunks[cid]
