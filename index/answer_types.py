@@ -1,7 +1,7 @@
 """What kind of answer a question asks for, and whether a sentence offers one.
 
-Two kinds are recognised, in English and Chinese: a *name* ("who", "what is it called", 谁,
-叫什么) and a *quantity* ("how many / much / big / long", "when", "what date", 多少, 几, 多久,
+Two kinds are recognised, in English and Chinese: a *name* ("who", "what is it called", "which
+company", 谁, 叫什么, 哪家) and a *quantity* ("how many / much / big / long", "when", "what date", 多少, 几, 多久,
 什么时候, 哪天). A sentence offers a name when it names someone or something the question does
 not (a rare capitalised word), and a quantity when it states a number (with its unit) the
 question does not. Ranking gives such sentences a small bonus (index.search.Weights.answer_type):
@@ -24,11 +24,16 @@ class AnswerType(Enum):
 
 _NAME = re.compile(
     r"\b(who|whom|whose)\b|\bwhat\b[^?]*\b(?:called|named)\b|\bname\s+of\b|\bwhat\s+(?:is|was|are|were)\b[^?]*\bname\b"
-    r"|谁|叫什么|什么名字|名字是什么|名称是什么|叫做什么",
+    r"|\b(?:which|what)\s+(?:company|companies|firm|lab|startup|organi[sz]ation|film|movie|book)\b"
+    r"|谁|叫什么|什么名字|名字是什么|名称是什么|叫做什么|哪家|哪一家|哪个公司|哪部",
     re.IGNORECASE,
 )
+# "when" asks for a time only as the question word ("When did...", "...and when will..."), not
+# as a conjunction ("What went wrong when training was scaled?").
+_AUXILIARY = "did|does|do|is|was|are|were|will|would|can|could|should|has|have|had|might|must"
 _QUANTITY = re.compile(
-    r"\bhow\s+(many|much|big|large|small|long|old|fast|soon|far|often)\b|\bwhen\b|\bwhat\s+(percentage|share|size)\b"
+    r"\bhow\s+(many|much|big|large|small|long|old|fast|soon|far|often)\b|\bwhat\s+(percentage|share|size)\b"
+    r"|^\W*when\b|\bwhen\s+(?:" + _AUXILIARY + r")\b"
     r"|\b(?:what|which)\s+(?:date|day|year)\b|多少|几(?!乎)|多大|多久|多长|多快|多高|多远|什么时候|何时|哪一?[年天]",
     re.IGNORECASE,
 )

@@ -22,6 +22,10 @@ from index.engine import Engine
         ("What is MacroHard?", None),
         ("Why is the project named Macrohard?", None),  # asks for a reason, not a name
         ("马斯克几乎说了什么？", None),  # 几乎 "almost" is not 几 "how many"
+        ("What went wrong when Grok 3 training was scaled?", None),  # "when" as a conjunction
+        ("So when will X Money launch?", AnswerType.QUANTITY),
+        ("Which company launched a voice mode in September 2024?", AnswerType.NAME),
+        ("Jimmy Ba 离职后加入了哪家公司？", AnswerType.NAME),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: AnswerType | None) -> None:
@@ -57,6 +61,7 @@ def test_the_unit_a_quantity_question_asks_for(question: str, dimension: str | N
         ("How many GPUs are in Memphis?", "The first clip ends at 11:50.", False),  # a time in the recording
         ("Who leads MacroHard?", "The lead is Toby, core members include John M.", True),
         ("Who leads MacroHard?", "MacroHard is the most important project.", False),
+        ("Which company did Roland Gavrilescu found?", "He left in November to found Nuraline.", True),
         ("What is MacroHard?", "The lead is Toby.", False),
         ("Memphis 要新建的两栋楼叫什么名字？", "其中一栋叫 Colossus。", True),
         ("xAI 全员大会是哪天举行的？", "2 月 11 日晚间，马斯克召集全员大会", True),
