@@ -33,7 +33,8 @@ class Weights:
     """How a candidate sentence's features combine into its ranking score.
 
     Calibrated on benchmarks/questions.jsonl with benchmarks/calibrate.py (coarse grid,
-    two-fold held-out figures printed there); change them there, not by hand.
+    two-fold held-out figures printed there); change them there, not by hand. A weight of 0 drops a
+    feature from the score only: BM25 and the chunk ranking still choose the candidates.
     """
 
     context: float = 0.4  # share of "meaning" that comes from the passage around the sentence
