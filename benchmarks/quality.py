@@ -115,7 +115,7 @@ def score(items: list[dict], ask, sources: dict[str, str], misses: list[str] | N
 
 
 def timestamp_accuracy(items: list[dict], engine: Engine) -> tuple[float, int, list[str]]:
-    rows = [i for i in items if i["kind"] == "timestamp"]  # at least one
+    rows = [i for i in items if i["kind"] == "timestamp"]  # main() calls this only when there are some
     wrong = []
     for item in rows:
         result = engine.check(item["quote"])

@@ -2,9 +2,9 @@
 
 Two kinds are recognised, in English and Chinese: a *name* ("who", "what is it called", "which
 company", 谁, 叫什么, 哪家) and a *quantity* ("how many / much / big / long", "when", "what date",
-多少, 几, 多久, 什么时候, 哪天). A sentence offers a name when it names someone or something the question does
-not (a rare capitalised word), and a quantity when it states a number (with its unit) the
-question does not. Ranking gives such sentences a small bonus (index.search.Weights.answer_type):
+多少, 几, 多久, 什么时候, 哪天). A sentence offers a name when it names someone or something the
+question does not (a rare capitalised word), and a quantity when it states a number (with its
+unit) the question does not. Ranking gives such sentences a small bonus (index.search.Weights.answer_type):
 between two passages on the subject, the one that holds the answer wins.
 """
 

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from .embed import Embedder
 from .ingest import discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
-from .records import previous_in_paragraph
+from .records import Sentence, previous_in_paragraph
 from .sentences import refers_back
 from .store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
 from .vectors import build_vector_index
@@ -110,7 +111,7 @@ def lexical_tokens(sentence_text: str, section: str) -> list[str]:
     return tokenize(sentence_text, chars=True) + [HEADING_PREFIX + t for t in tokenize(heading)]
 
 
-def embedding_inputs(sentences: list, texts: list[str]) -> list[str]:
+def embedding_inputs(sentences: Sequence[Sentence], texts: list[str]) -> list[str]:
     """What is embedded for each sentence: its text, preceded by the sentence before it in the same
     paragraph when it refers back to that one ("He refers to it as…"), so its vector has a subject."""
     inputs = list(texts)
