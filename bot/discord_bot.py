@@ -86,6 +86,13 @@ class QuoteBot(discord.Client):
         log.info("connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds))
 
     async def close(self) -> None:
+        # discord.py keeps its "wait for the guilds, then dispatch READY" task running through
+        # close(); a bot closed while starting (SIGTERM just after connecting) would later
+        # dispatch READY into the closed client ("coroutine 'Client._run_event' was never
+        # awaited"). discord.py has no public handle on that task, hence the private attribute.
+        ready_task = getattr(self._connection, "_ready_task", None)
+        if ready_task is not None:
+            ready_task.cancel()
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 

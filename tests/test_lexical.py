@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.lexical import PREVIOUS_CREDIT, Lexicon, build_bridge, tokenize
+from index.lexical import PREVIOUS_CREDIT, Lexicon, build_bridge, gloss_map, gloss_text, tokenize
 
 
 def test_british_and_american_spellings_meet() -> None:
@@ -14,6 +14,32 @@ def test_british_and_american_spellings_meet() -> None:
 
 def test_chinese_question_words_are_not_searched_for() -> None:
     assert tokenize("xAI 全员大会是哪天举行的？") == ["xai", "全员", "大会", "举行"]
+
+
+def test_full_width_commas_do_not_join_words() -> None:
+    # NFKC turns "，" into ",": only digits may be joined by a comma.
+    assert tokenize("Greg Yang，xAI 的 100,000 块 GPU") == ["greg", "yang", "xai", "100000", "块", "gpu"]
+
+
+def test_months_meet_across_languages() -> None:
+    assert tokenize("December")[0] == tokenize("12 月收入")[0] == tokenize("12月")[0] == "12月"
+    assert tokenize("Feb 10") == tokenize("2 月 10") == ["2月", "10"]
+    assert tokenize("we may ship in May") == ["ship"]  # "may" stays a verb
+
+
+def test_co_founder_is_founder_not_co_worker() -> None:
+    assert tokenize("co-founders") == tokenize("founders") == ["founder"]
+
+
+def test_chinese_is_glossed_from_the_main_dictionary_entry() -> None:
+    glosses = gloss_map()
+    assert (glosses["比"], glosses["后"], glosses["年"]) == ("compare", "back", "year")
+
+
+def test_glossing_writes_dates_and_amounts_the_english_way() -> None:
+    glossed = gloss_text("2 月 11 日，12 月收入约 1700 万美元，30 万块 GPU", gloss_map())
+    assert "February 11" in glossed and "December" in glossed
+    assert "17 million" in glossed and "300,000" in glossed
 
 
 def test_the_bridge_reads_past_the_first_glosses() -> None:
