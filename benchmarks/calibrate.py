@@ -56,7 +56,10 @@ THRESHOLD_GRID = {
     "coverage": (0.3, 0.4, 0.5, 0.6),
     "meaning_with_coverage": (0.2, 0.3, 0.35, 0.4, 0.45),
     "coverage_alone": (0.6, 0.7, 0.8, 1.01),
-    "absent": (0.3, 0.4, 0.5, 1.01),
+    # never "off": a question mostly about things no document mentions ("What salary does xAI
+    # pay its engineers?") must not be answered with the nearest passage, however few such
+    # questions the set holds
+    "absent": (0.3, 0.4, 0.5),
 }
 
 
