@@ -28,6 +28,8 @@ import jieba
 import numpy as np
 import Stemmer
 
+from .quantities import MONTH_NAMES, SCALE
+
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -96,11 +98,9 @@ _NUMBER_WORDS = {
 
 # Month names and their abbreviations are read as the Chinese form's token (see _RUN), so
 # "December" and "Dec" meet "12 月".
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December")
 _MONTHS = {
     form: f"{number}月"
-    for number, name in enumerate(_MONTH_NAMES, start=1)
+    for number, name in enumerate(MONTH_NAMES, start=1)
     for form in (name.lower(), name[:3].lower())
 } | {"sept": "9月"}
 
@@ -221,11 +221,10 @@ def _gloss_word(word: str, glosses: dict[str, str]) -> str:
 
 _CHINESE_DATE = re.compile(_CHINESE_MONTH.pattern + r"(?:\s?(\d{1,2})\s?[日号])?")
 _CHINESE_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s?(万亿|亿|万)")
-_CHINESE_SCALE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
 
 
 def _english_amount(match: re.Match[str]) -> str:
-    value = float(match[1]) * _CHINESE_SCALE[match[2]]
+    value = float(match[1]) * SCALE[match[2]]
     for scale, name in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if value >= scale:
             return f" {value / scale:g} {name} "
@@ -236,7 +235,7 @@ def _english_date(match: re.Match[str]) -> str:
     month = int(match[1])
     if not 1 <= month <= 12:
         return match[0]
-    return f" {_MONTH_NAMES[month - 1]}{' ' + match[2] if match[2] else ''} "
+    return f" {MONTH_NAMES[month - 1]}{' ' + match[2] if match[2] else ''} "
 
 
 def gloss_text(text: str, glosses: dict[str, str]) -> str:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 SCALE_WORDS = {"thousand", "million", "billion", "trillion", "千", "万", "亿", "万亿", "百万", "千万"}
-_SCALE = {
+SCALE = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "b": 1e9, "bn": 1e9,
     "trillion": 1e12, "t": 1e12, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12, "百万": 1e6, "千万": 1e7,
 }
@@ -62,8 +62,9 @@ _PERIODS = {
     "per year": "year", "a year": "year", "annually": "year", "every year": "year", "each year": "year",
     "每年": "year", "/yr": "year", "/ yr": "year", "per week": "week", "weekly": "week", "每周": "week",
 }
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+MONTHS = {name[:3].lower(): number for number, name in enumerate(MONTH_NAMES, start=1)}  # "jan" -> 1
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _WORD_NUM = "|".join(sorted((w for w in _WORD_NUMBERS if w.isascii()), key=len, reverse=True))
@@ -201,8 +202,8 @@ def extract(text: str) -> list[Quantity]:
         before = text[max(0, m.start("a") - 6): m.start("a")].lower()
         if re.search(r"(grok|gpt|version|v)\s*$", before):
             continue
-        scale = _SCALE.get((m.group("scale_b") or m.group("scale_a") or "").lower(), 1.0)
-        scale_a = _SCALE.get((m.group("scale_a") or "").lower(), scale)
+        scale = SCALE.get((m.group("scale_b") or m.group("scale_a") or "").lower(), 1.0)
+        scale_a = SCALE.get((m.group("scale_a") or "").lower(), scale)
         low = _number(m.group("a")) * scale_a
         high = _number(m.group("b")) * scale if m.group("b") else low
         unit, unit_end = _unit(text, m.end())
