@@ -179,6 +179,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
             zh_en=lexicon.zh_en,
             en_zh=lexicon.en_zh,
             glosses=glosses,
+            common=lexicon.common,
             path=settings.index_dir,
         )
         build_dir = new_build_dir(settings.index_dir)

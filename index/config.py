@@ -19,7 +19,7 @@ BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fa
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
-PARSER_VERSION = 9
+PARSER_VERSION = 10
 
 
 class ConfigError(ValueError):

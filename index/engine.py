@@ -91,7 +91,7 @@ class Engine:
         self.settings = settings
         self.data = data
         self.embedder = embedder
-        self.lexicon = Lexicon(data.bm25, data.zh_en, data.en_zh)
+        self.lexicon = Lexicon(data.bm25, data.zh_en, data.en_zh, data.common)
         self.searcher = Searcher(data, self.lexicon)
         self.source_sentence_ids: list[list[int]] = [[] for _ in data.sources]
         for sid, sentence in enumerate(data.sentences):

@@ -8,7 +8,9 @@ each Chinese word its English glosses. At build time this is reduced to two smal
 restricted to the corpus vocabulary -- Chinese word -> English stems and English stem ->
 Chinese words -- so an English question can match a Chinese passage and the reverse.
 Each query word becomes a *term*: the word plus its translations; a passage covers the
-term when it contains any of them.
+term when it contains any of them. A term weighs its idf in the corpus, discounted when the
+word is common in everyday language (wordfreq): the corpus is too small for its idf alone
+to tell "take" or "kind" from "storage".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import bm25s
 import jieba
 import numpy as np
 import Stemmer
+import wordfreq
 
 from .quantities import MONTH_NAMES, SCALE
 
@@ -69,6 +72,12 @@ HEADING_CREDIT = 0.5  # a word found only in the heading covers half as much
 CHAR_PREFIX = "c:"  # a single Chinese character, indexed beside the words
 PREVIOUS_CREDIT = 0.5  # a word found only in the sentence before, in the same paragraph, covers this much
 CHAR_CREDIT = 0.5  # a Chinese word not found whole, but whose characters all are, covers this much
+# How common a word is in everyday English or Chinese, on wordfreq's Zipf scale ("the" 7.7,
+# "take" 5.9, "storage" 4.6, "Memphis" 3.9): from RARE_ZIPF (rare: keeps its whole weight) to
+# COMMON_ZIPF (as common as words get: weighs 1 - COMMON_DISCOUNT of its idf).
+RARE_ZIPF = 4.0
+COMMON_ZIPF = 7.0
+COMMON_DISCOUNT = 0.8
 
 
 def normalize(text: str) -> str:
@@ -289,6 +298,23 @@ def build_bridge(vocabulary: Iterable[str]) -> tuple[dict[str, list[str]], dict[
     return zh_en, en_zh
 
 
+def commonness_map() -> dict[str, float]:
+    """Token -> how common the word is in everyday language, 0..1 (see RARE_ZIPF), for the words
+    of wordfreq's English and Chinese lists above RARE_ZIPF; a token several words stem to
+    (use, used, using) takes the most common. Numbers are left out: they carry the question."""
+    common: dict[str, float] = {}
+    for lang, word_pattern in (("en", r"[a-z][a-z']*"), ("zh", r"[\u3400-\u4dbf\u4e00-\u9fff]+")):
+        for word, frequency in wordfreq.get_frequency_dict(lang).items():
+            zipf = math.log10(frequency) + 9
+            if zipf <= RARE_ZIPF or not re.fullmatch(word_pattern, word):
+                continue
+            token = _english(word) if lang == "en" else word
+            if token and not token[0].isdigit():
+                value = round(min(1.0, (zipf - RARE_ZIPF) / (COMMON_ZIPF - RARE_ZIPF)), 3)
+                common[token] = max(common.get(token, 0.0), value)
+    return common
+
+
 # ---------------------------------------------------------------------------------------
 # Query terms, coverage, BM25
 
@@ -299,7 +325,7 @@ class Term:
 
     word: str
     alternatives: frozenset[str]
-    weight: float  # idf of the word (unknown words weigh as much as the rarest)
+    weight: float  # idf of the word (unknown words weigh as much as the rarest), less if it is common
     chars: frozenset[str] = frozenset()  # a Chinese word's characters (as c: tokens)
 
 
@@ -310,10 +336,13 @@ class Lexicon:
     sparse score matrix (one column per token), so nothing else is kept per sentence.
     """
 
-    def __init__(self, bm25: bm25s.BM25, zh_en: dict[str, list[str]], en_zh: dict[str, list[str]]) -> None:
+    def __init__(
+        self, bm25: bm25s.BM25, zh_en: dict[str, list[str]], en_zh: dict[str, list[str]], common: dict[str, float]
+    ) -> None:
         self.bm25 = bm25
         self.zh_en = zh_en
         self.en_zh = en_zh
+        self.common = common  # commonness_map()
         self.vocab: dict[str, int] = bm25.vocab_dict
         self.n_docs = int(bm25.scores["num_docs"])
         self._indptr = bm25.scores["indptr"]
@@ -324,7 +353,7 @@ class Lexicon:
         bm25 = bm25s.BM25()
         bm25.index([list(t) or [""] for t in sentence_tokens], show_progress=False)
         zh_en, en_zh = build_bridge({t for tokens in sentence_tokens for t in tokens})
-        return cls(bm25, zh_en, en_zh)
+        return cls(bm25, zh_en, en_zh, commonness_map())
 
     def _docs(self, token: str) -> np.ndarray:
         tid = self.vocab.get(token)
@@ -341,8 +370,10 @@ class Lexicon:
         df = max(len(self._docs(token)), len(self._docs(HEADING_PREFIX + token)))
         return math.log((self.n_docs - df + 0.5) / (df + 0.5) + 1.0)
 
-    def terms(self, text: str) -> list[Term]:
-        """Query words with their translations, weighted by idf, in order, without repeats."""
+    def terms(self, text: str, discount_common: bool = True) -> list[Term]:
+        """Query words with their translations, in order, without repeats, weighted by idf and,
+        with `discount_common`, less when the word is common in everyday language (RARE_ZIPF)."""
+        discount = COMMON_DISCOUNT if discount_common else 0.0
         seen: dict[str, Term] = {}
         for token in tokenize(text):
             if token in seen:
@@ -350,7 +381,8 @@ class Lexicon:
             chinese = bool(_CJK_RUN.search(token))
             translations = self.zh_en.get(token, []) if chinese else self.en_zh.get(token, [])
             chars = frozenset(CHAR_PREFIX + c for c in token if c not in STOP_ZH) if chinese else frozenset()
-            seen[token] = Term(token, frozenset([token, *translations]), self.idf(token), chars)
+            weight = self.idf(token) * (1 - discount * self.common.get(token, 0.0))
+            seen[token] = Term(token, frozenset([token, *translations]), weight, chars)
         return list(seen.values())
 
     def coverage(

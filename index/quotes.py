@@ -27,7 +27,7 @@ class Thresholds:
     meaning, or contains nearly all of its words; but never when much of the question is in
     words the corpus does not use at all. Calibrated with benchmarks/calibrate.py."""
 
-    meaning: float = 0.6  # alone
+    meaning: float = 0.8  # alone
     coverage: float = 0.5  # together with meaning_with_coverage
     meaning_with_coverage: float = 0.4
     coverage_alone: float = 0.6

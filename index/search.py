@@ -38,11 +38,11 @@ class Weights:
     """
 
     context: float = 0.4  # share of "meaning" that comes from the passage around the sentence
-    meaning: float = 0.4
-    coverage: float = 0.3
+    meaning: float = 0.3
+    coverage: float = 0.4
     lexical: float = 0.0
     chunk: float = 0.1
-    same_language: float = 0.0  # between equally good quotes, prefer the question's language
+    same_language: float = 0.05  # between equally good quotes, prefer the question's language
     answer_type: float = 0.15  # prefer sentences offering what the question asks for (a name, a number)
 
 

@@ -12,7 +12,8 @@ Layout of the index folder:
         chunks.faiss       FAISS index of chunk vectors (inner product on unit vectors)
         sentence_vectors.npy   float32 unit vectors of the sentences
         bm25/              bm25s index of the sentences
-        bridge.json        English<->Chinese word maps and glosses for cross-language matching
+        bridge.json        English<->Chinese word maps and glosses for cross-language matching,
+                           and how common each everyday word is (query word weights)
 A build killed halfway never touches CURRENT, so the previous build stays the live one.
 """
 
@@ -74,6 +75,7 @@ class IndexData:
     zh_en: dict[str, list[str]]
     en_zh: dict[str, list[str]]
     glosses: dict[str, str]
+    common: dict[str, float]
     path: Path
 
     def sentence_text(self, sid: int) -> str:
@@ -148,7 +150,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         build_dir / "sources.json",
         [{**src.as_dict(), "text": text} for src, text in zip(data.sources, data.texts, strict=False)],
     )
-    _write_json(build_dir / "bridge.json", {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses})
+    _write_json(build_dir / "bridge.json", {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses, "common": data.common})
     manifest = dict(data.manifest)
     manifest["format_version"] = FORMAT_VERSION
     manifest["checksums"] = {str(p.relative_to(build_dir)): _sha256(p) for p in _files(build_dir)}
@@ -219,6 +221,7 @@ def load_build(index_dir: Path, mmap: bool = False) -> IndexData:
         sources_raw = json.loads((build_dir / "sources.json").read_text(encoding="utf-8"))
         sections = json.loads((build_dir / "sections.json").read_text(encoding="utf-8"))
         bridge = json.loads((build_dir / "bridge.json").read_text(encoding="utf-8"))
+        zh_en, en_zh, glosses, common = (bridge[key] for key in ("zh_en", "en_zh", "glosses", "common"))
         rows = np.load(build_dir / "sentences.npy", allow_pickle=False)
         chunk_rows = np.load(build_dir / "chunks.npy", allow_pickle=False)
         vectors = np.load(build_dir / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
@@ -244,8 +247,9 @@ def load_build(index_dir: Path, mmap: bool = False) -> IndexData:
         chunk_index,
         vectors,
         bm25,
-        bridge["zh_en"],
-        bridge["en_zh"],
-        bridge["glosses"],
+        zh_en,
+        en_zh,
+        glosses,
+        common,
         build_dir,
     )

@@ -214,10 +214,12 @@ class Judgement:
 
 
 def topic_terms(claim: str, lexicon: Lexicon) -> list[Term]:
-    """The claim's words that say what it is about (not its numbers, units, negations, modality)."""
+    """The claim's words that say what it is about (not its numbers, units, negations, modality),
+    weighted by idf alone: a claim states things, so it has no question words ("what kind of") for
+    the everyday-word discount to play down, and "money" in "X Money" is no filler."""
     stated = set(tokenize(quantity_words(claim)))
     return [
-        t for t in lexicon.terms(claim)
+        t for t in lexicon.terms(claim, discount_common=False)
         if not _NUMERIC.match(t.word) and t.word not in _NOT_TOPIC and t.word not in stated
     ]
 

@@ -51,6 +51,19 @@ def test_unrelated_question_abstains(engine: Engine) -> None:
     assert answer.answered is False and answer.quotes == []
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is Chace Lee doing after leaving?", "Chace Lee"),
+        ("What kind of company does Musk think can be fully simulated?", "simulate any company"),
+    ],
+)
+def test_everyday_question_words_do_not_make_the_bot_decline(engine: Engine, question: str, expected: str) -> None:
+    # "doing", "after", "kind", "think" are rare in these documents but filler in a question
+    answer = engine.ask(question)
+    assert answer.answered and expected in answer.quotes[0].text
+
+
 def test_headings_are_never_returned_as_quotes(engine: Engine) -> None:
     headings = set()
     for sentence in engine.data.sentences:

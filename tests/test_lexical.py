@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.lexical import PREVIOUS_CREDIT, Lexicon, build_bridge, gloss_map, gloss_text, tokenize
+from index.lexical import PREVIOUS_CREDIT, Lexicon, build_bridge, commonness_map, gloss_map, gloss_text, tokenize
 
 
 def test_british_and_american_spellings_meet() -> None:
@@ -57,3 +57,20 @@ def test_words_of_the_sentence_before_count_for_part() -> None:
     assert in_place[1] == alone[1] < in_place[0] < 1.0
     lead, imagine = (t.weight for t in terms)
     assert np.isclose(in_place[0], (lead + PREVIOUS_CREDIT * imagine) / (lead + imagine))
+
+
+def test_everyday_words_weigh_less_than_their_corpus_idf() -> None:
+    # In a small corpus "kind" is as rare as "storage"; in everyday English it is far more common.
+    lexicon = Lexicon.build([["kind"], ["storag"], ["memphi"], ["other"]])
+    kind, storage, memphis = lexicon.terms("what kind of storage in Memphis")
+    assert kind.weight < storage.weight < memphis.weight
+    assert memphis.weight == lexicon.idf("memphi")  # a word rare in everyday English keeps its idf
+    plain = lexicon.terms("what kind of storage in Memphis", discount_common=False)
+    assert [t.weight for t in plain] == [lexicon.idf(t.word) for t in plain]
+
+
+def test_commonness_covers_both_languages_but_not_numbers() -> None:
+    common = commonness_map()
+    assert common["take"] > common["storag"] > 0 and "memphi" not in common
+    assert common["人"] > common["阶段"] > 0
+    assert not any(token[0].isdigit() for token in common)
