@@ -29,7 +29,6 @@ import bm25s
 import jieba
 import numpy as np
 import Stemmer
-import wordfreq
 
 from .quantities import MONTH_NAMES, SCALE
 
@@ -302,6 +301,8 @@ def commonness_map() -> dict[str, float]:
     """Token -> how common the word is in everyday language, 0..1 (see RARE_ZIPF), for the words
     of wordfreq's English and Chinese lists above RARE_ZIPF; a token several words stem to
     (use, used, using) takes the most common. Numbers are left out: they carry the question."""
+    import wordfreq  # at build time only (the map is stored in the index); its import takes 0.25 s
+
     common: dict[str, float] = {}
     for lang, word_pattern in (("en", r"[a-z][a-z']*"), ("zh", r"[\u3400-\u4dbf\u4e00-\u9fff]+")):
         for word, frequency in wordfreq.get_frequency_dict(lang).items():

@@ -37,10 +37,10 @@ class Weights:
     feature from the score only: BM25 and the chunk ranking still choose the candidates.
     """
 
-    context: float = 0.4  # share of "meaning" that comes from the passage around the sentence
+    context: float = 0.3  # share of "meaning" that comes from the passage around the sentence
     meaning: float = 0.3
-    coverage: float = 0.4
-    lexical: float = 0.0
+    coverage: float = 0.2
+    lexical: float = 0.1
     chunk: float = 0.1
     same_language: float = 0.05  # between equally good quotes, prefer the question's language
     answer_type: float = 0.15  # prefer sentences offering what the question asks for (a name, a number)

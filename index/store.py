@@ -40,7 +40,7 @@ from .vectors import read_vector_index, write_vector_index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bridge.json holds "common" (everyday-word weights)
 POINTER = "CURRENT"
 
 
@@ -150,7 +150,8 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         build_dir / "sources.json",
         [{**src.as_dict(), "text": text} for src, text in zip(data.sources, data.texts, strict=False)],
     )
-    _write_json(build_dir / "bridge.json", {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses, "common": data.common})
+    bridge = {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses, "common": data.common}
+    _write_json(build_dir / "bridge.json", bridge)
     manifest = dict(data.manifest)
     manifest["format_version"] = FORMAT_VERSION
     manifest["checksums"] = {str(p.relative_to(build_dir)): _sha256(p) for p in _files(build_dir)}

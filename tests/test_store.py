@@ -22,7 +22,7 @@ from index.config import Settings
 from index.embed import Embedder
 from index.engine import Engine, index_problem
 from index.ingest import parse
-from index.store import POINTER, IndexCorrupt, IndexStale, current_build, load_build
+from index.store import FORMAT_VERSION, POINTER, IndexCorrupt, IndexStale, current_build, load_build
 
 
 def test_build_publishes_a_complete_index(tiny_settings, embedder) -> None:
@@ -136,7 +136,7 @@ def test_chunks_are_sentence_aligned_token_bounded_and_overlapping(settings) -> 
 def test_manifest_records_settings_and_checksums(engine) -> None:
     manifest = json.loads((engine.data.path / "manifest.json").read_text(encoding="utf-8"))
     assert {"chunk_tokens", "chunk_overlap_sentences", "model"} <= set(manifest["settings"])
-    assert "sentence_vectors.npy" in manifest["checksums"] and manifest["format_version"] == 1
+    assert "sentence_vectors.npy" in manifest["checksums"] and manifest["format_version"] == FORMAT_VERSION
 
 
 class CountingEmbedder:
