@@ -389,7 +389,7 @@ class Lexicon:
     def coverage(
         self, terms: Sequence[Term], sentence_ids: np.ndarray, previous: np.ndarray | None = None
     ) -> np.ndarray:
-        """For each sentence id, the share of the query's idf mass it matches (0..1). `previous`:
+        """For each sentence id, the share of the query's word weight (Term.weight) it matches (0..1). `previous`:
         for each, the sentence before it in its paragraph (-1 for none), whose words count at
         PREVIOUS_CREDIT ("Imagine is the video line. The lead is Guodong." answers "Who leads
         Imagine?")."""

@@ -31,7 +31,7 @@ class Thresholds:
     coverage: float = 0.5  # together with meaning_with_coverage
     meaning_with_coverage: float = 0.4
     coverage_alone: float = 0.6
-    absent: float = 0.4  # abstain when this share of the question's idf mass is in words no document uses
+    absent: float = 0.4  # abstain when this share of the question's word weight is in words no document uses
 
 
 THRESHOLDS = Thresholds()

@@ -60,7 +60,7 @@ class Candidate:
     sid: int
     dense: float  # cosine(question, sentence)
     context: float  # cosine(question, the sentence's best chunk): the sentence read in place
-    coverage: float  # share of the question's idf mass the sentence (+ heading) contains
+    coverage: float  # share of the question's word weight the sentence (+ heading) contains
     lexical: float  # BM25 normalised by the best BM25 score of the query
     chunk: float  # fused rank score of the sentence's best chunk, normalised to 0..1
     same_language: bool  # the sentence is in the question's language
