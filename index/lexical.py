@@ -422,7 +422,7 @@ class Lexicon:
         return bool(term.chars) and all(len(self._docs(char)) for char in term.chars)
 
     def absent_share(self, terms: Sequence[Term]) -> float:
-        """Share of the query's idf mass in words the corpus never uses ("salary", "logo", 北京):
+        """Share of the query's word weight in words the corpus never uses ("salary", "logo", 北京):
         a question about something the documents do not cover."""
         total = sum(t.weight for t in terms)
         return sum(t.weight for t in terms if not self.occurs(t)) / total if total else 0.0
