@@ -304,15 +304,21 @@ def commonness_map() -> dict[str, float]:
     import wordfreq  # at build time only (the map is stored in the index); its import takes 0.25 s
 
     common: dict[str, float] = {}
-    for lang, word_pattern in (("en", r"[a-z][a-z']*"), ("zh", r"[\u3400-\u4dbf\u4e00-\u9fff]+")):
-        for word, frequency in wordfreq.get_frequency_dict(lang).items():
-            zipf = math.log10(frequency) + 9
-            if zipf <= RARE_ZIPF or not re.fullmatch(word_pattern, word):
-                continue
-            token = _english(word) if lang == "en" else word
-            if token and not token[0].isdigit():
-                value = round(min(1.0, (zipf - RARE_ZIPF) / (COMMON_ZIPF - RARE_ZIPF)), 3)
-                common[token] = max(common.get(token, 0.0), value)
+    try:
+        for lang, word_pattern in (("en", r"[a-z][a-z']*"), ("zh", r"[\u3400-\u4dbf\u4e00-\u9fff]+")):
+            for word, frequency in wordfreq.get_frequency_dict(lang).items():
+                zipf = math.log10(frequency) + 9
+                if zipf <= RARE_ZIPF or not re.fullmatch(word_pattern, word):
+                    continue
+                token = _english(word) if lang == "en" else word
+                if token and not token[0].isdigit():
+                    value = round(min(1.0, (zipf - RARE_ZIPF) / (COMMON_ZIPF - RARE_ZIPF)), 3)
+                    common[token] = max(common.get(token, 0.0), value)
+    finally:
+        # wordfreq caches its full lists for the life of the process (about 60 MiB); a bot that
+        # rebuilds its index (first start, /reindex) would keep them for nothing
+        wordfreq.get_frequency_dict.cache_clear()
+        wordfreq.get_frequency_list.cache_clear()
     return common
 
 
