@@ -105,11 +105,12 @@ _NUMBER_WORDS = {
 
 
 # Month names and their abbreviations are read as the Chinese form's token (see _RUN), so
-# "December" and "Dec" meet "12 月".
+# "December" and "Dec" meet "12 月"; all but "may", which is nearly always the verb.
 _MONTHS = {
     form: f"{number}月"
     for number, name in enumerate(MONTH_NAMES, start=1)
     for form in (name.lower(), name[:3].lower())
+    if form != "may"
 } | {"sept": "9月"}
 
 
@@ -127,7 +128,7 @@ def _american(word: str) -> str:
 
 def _english(word: str) -> str | None:
     word = word.replace("’", "'").strip("'")
-    if word in _MONTHS and word != "may":  # "may" is nearly always the verb
+    if word in _MONTHS:
         return _MONTHS[word]
     word = _american(_NUMBER_WORDS.get(word, word))
     if re.fullmatch(r"[\d.,]+", word):
