@@ -2,8 +2,8 @@
 
 Owns ranking candidates into quotes, extending a too-short sentence with its neighbour in
 the same paragraph, merging near-duplicate quotes across sources (the same sentence
-copied by two articles is shown once, citing both), and abstaining when nothing is
-relevant enough.
+copied by two articles is shown once, citing both), and declining when the abstention
+model (abstention.py) says the best candidates do not answer the question.
 """
 
 from __future__ import annotations
@@ -12,30 +12,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from rapidfuzz import fuzz
 
+from . import abstention
 from .search import Candidate
 from .sentences import refers_back
 from .store import IndexData
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Abstention: answer when the best sentence is both close in meaning to the question and
-    contains enough of its words (also through translation), or when it is very close in
-    meaning, or contains nearly all of its words; but never when much of the question is in
-    words the corpus does not use at all. Calibrated with benchmarks/calibrate.py."""
-
-    meaning: float = 0.8  # alone
-    coverage: float = 0.5  # together with meaning_with_coverage
-    meaning_with_coverage: float = 0.4
-    coverage_alone: float = 0.6
-    absent: float = 0.4  # abstain when this share of the question's word weight is in words no document uses
-
-
-THRESHOLDS = Thresholds()
-Score = float | np.ndarray
 MIN_RELATIVE = 0.6  # later quotes must score at least this share of the best one
 SHORT_QUOTE = 7  # words (a Chinese character counts half); a shorter sentence takes a neighbour
 MAX_LIST_RUN = 700  # characters; how much of a list an introducing sentence may take with it
@@ -51,15 +34,6 @@ class Pick:
     last: int
     score: float
     also_in: list[int] = field(default_factory=list)  # other sources with the same text
-
-
-def is_relevant(meaning: Score, coverage: Score, absent: Score, t: Thresholds | None = None) -> Score:
-    """The abstention rule on the best candidate's meaning and coverage and the question's share
-    of words absent from the corpus (Lexicon.absent_share). Works element-wise on numpy arrays
-    too (benchmarks/calibrate.py scores many thresholds at once)."""
-    t = t or THRESHOLDS
-    close = (meaning >= t.meaning) | (coverage >= t.coverage_alone)
-    return (absent < t.absent) & (close | ((coverage >= t.coverage) & (meaning >= t.meaning_with_coverage)))
 
 
 def _fingerprint(text: str) -> str:
@@ -142,7 +116,7 @@ def select(
     scores = {c.sid: c.score for c in candidates}
     if not ranked:
         return False, []
-    answered = bool(is_relevant(ranked[0].meaning, ranked[0].coverage, absent))
+    answered = bool(abstention.ABSTENTION.answers(abstention.features(ranked, absent)))
     if abstain and not answered:
         return False, []
     floor = ranked[0].score * MIN_RELATIVE if abstain else float("-inf")

@@ -37,13 +37,13 @@ class Weights:
     feature from the score only: BM25 and the chunk ranking still choose the candidates.
     """
 
-    context: float = 0.3  # share of "meaning" that comes from the passage around the sentence
-    meaning: float = 0.3
+    context: float = 0.4  # share of "meaning" that comes from the passage around the sentence
+    meaning: float = 0.6
     coverage: float = 0.2
-    lexical: float = 0.1
-    chunk: float = 0.1
-    same_language: float = 0.05  # between equally good quotes, prefer the question's language
-    answer_type: float = 0.15  # prefer sentences offering what the question asks for (a name, a number)
+    lexical: float = 0.0
+    chunk: float = 0.0
+    same_language: float = 0.0  # between equally good quotes, prefer the question's language
+    answer_type: float = 0.1  # prefer sentences offering what the question asks for (a name, a number)
 
 
 WEIGHTS = Weights()
