@@ -43,7 +43,7 @@ class Abstention:
     intercept: float
     max_absent: float = 0.4
 
-    def answers(self, features: np.ndarray) -> np.ndarray:
+    def answers(self, features: np.ndarray) -> np.ndarray | np.bool_:
         """Element-wise over rows: `features` is (len(FEATURES),) or (questions, len(FEATURES))."""
         x = np.asarray(features, dtype=np.float64)
         return (x @ np.asarray(self.coefficients) + self.intercept >= 0) & (x[..., _ABSENT] < self.max_absent)

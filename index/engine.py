@@ -50,7 +50,7 @@ MAX_CLAIMS_PER_MESSAGE = 10  # best passages (besides the quotes) examined for s
 @dataclass
 class Retrieved:
     """What a question retrieves: candidate sentences, and its share of words no document uses
-    (Lexicon.absent_share), which the abstention rule reads."""
+    (Lexicon.absent_share), which the abstention model reads."""
 
     candidates: list[Candidate]
     absent: float

@@ -1,4 +1,4 @@
-"""The answer-or-decline model: its features, its rule, and what it does on real questions."""
+"""The answer-or-decline model: its features and its rule (its effect on real questions: test_answers.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from index.abstention import ABSTENTION, ALWAYS_ANSWER, FEATURES, Abstention, features
-from index.engine import Engine
 from index.search import Candidate
 
 
@@ -38,25 +37,3 @@ def test_the_rule_is_a_weighted_sum_with_an_absent_words_limit() -> None:
     assert rule.answers(rows).tolist() == [True, False, False]
     assert bool(rule.answers(rows[0])) is True  # one question at a time, as quote selection asks
     assert ALWAYS_ANSWER.answers(rows).all()
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        ("Will the departures make xAI stop working?", "cease functioning"),
-        ("有多少人安装了 X 应用？", "安装 X 应用的人数"),
-    ],
-)
-def test_a_close_answer_worded_differently_is_given(engine: Engine, question: str, expected: str) -> None:
-    # declined by the earlier threshold rule: the best passage shares few of the question's words
-    answer = engine.ask(question)
-    assert answer.answered and expected in answer.quotes[0].text
-
-
-@pytest.mark.parametrize(
-    "question",
-    ["What is the best recipe for banana bread?", "How much does a SuperGrok subscription cost per month?"],
-)
-def test_off_topic_and_unanswered_on_topic_questions_are_declined(engine: Engine, question: str) -> None:
-    answer = engine.ask(question)
-    assert answer.answered is False and answer.quotes == []

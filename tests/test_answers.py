@@ -46,20 +46,30 @@ def test_answer_cites_source_section_and_timestamp(engine: Engine) -> None:
         assert quote.timestamp is None or __import__("re").match(TIME, quote.timestamp)
 
 
-def test_unrelated_question_abstains(engine: Engine) -> None:
-    answer = engine.ask("What is the best recipe for banana bread?")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the best recipe for banana bread?",  # off topic
+        "How much does a SuperGrok subscription cost per month?",  # on topic, but no source says
+    ],
+)
+def test_questions_the_sources_do_not_answer_are_declined(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
     assert answer.answered is False and answer.quotes == []
 
 
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
+        # "doing", "after", "kind", "think" are rare in these documents but filler in a question
         ("What is Chace Lee doing after leaving?", "Chace Lee"),
         ("What kind of company does Musk think can be fully simulated?", "simulate any company"),
+        # the best passage shares few of the question's words (declined by the earlier threshold rule)
+        ("Will the departures make xAI stop working?", "cease functioning"),
+        ("有多少人安装了 X 应用？", "安装 X 应用的人数"),
     ],
 )
-def test_everyday_question_words_do_not_make_the_bot_decline(engine: Engine, question: str, expected: str) -> None:
-    # "doing", "after", "kind", "think" are rare in these documents but filler in a question
+def test_real_questions_worded_unlike_their_answer_are_answered(engine: Engine, question: str, expected: str) -> None:
     answer = engine.ask(question)
     assert answer.answered and expected in answer.quotes[0].text
 
