@@ -3,7 +3,7 @@
 Two sentences from different sources conflict when they are about the same thing (their
 vectors are close, or they share most content words) and each states a quantity of the same
 unit, with different values or for different periods ("2 million Teslas" vs "2 billion
-Teslas"; "6 billion images per month" vs "6B images every day").
+Teslas"; "6 billion images per month" vs "6B images every day"), and neither states the other's value.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ def _disagree(a: Quantity, b: Quantity) -> bool:
     return a.period is not None and b.period is not None and a.period != b.period
 
 
+def _agreed(quantity: Quantity, others: Sequence[Quantity]) -> bool:
+    """The other sentence states this value too: a sentence giving a total and a per-hall figure
+    ("30 万块 GPU … 每个大厅 27,000 块 GPU") does not contradict one giving the per-hall figure."""
+    return any(quantity.comparable(q) and not _disagree(quantity, q) for q in others)
+
+
 def find_conflicts(data: IndexData, sentence_ids: Sequence[int]) -> list[dict]:
     """Conflicts among the given sentences, each reported once with both sides cited."""
     ids = list(dict.fromkeys(sentence_ids))
@@ -49,7 +55,7 @@ def find_conflicts(data: IndexData, sentence_ids: Sequence[int]) -> list[dict]:
                 continue
             for qa in quantities[a]:
                 qb = next((q for q in quantities[b] if _disagree(qa, q)), None)
-                if qb is None or any(qa.comparable(q) and not _disagree(qa, q) for q in quantities[b]):
+                if qb is None or _agreed(qa, quantities[b]) or _agreed(qb, quantities[a]):
                     continue
                 key = (qa.unit or "", frozenset((data.sentences[a].source, data.sentences[b].source)))
                 if key in seen:

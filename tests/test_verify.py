@@ -125,6 +125,13 @@ def test_sources_that_disagree_are_reported_with_both_sides(engine: Engine) -> N
     assert engine.check("Grok is in over 2 billion Teslas.").conflicts
 
 
+def test_a_sentence_stating_both_values_does_not_disagree_with_one_of_them(engine: Engine) -> None:
+    # one source gives the total (30 万) and the per-hall count (27,000); another only the per-hall count
+    answer = engine.ask("How many GPUs are in the Memphis data center?")
+    assert answer.answered
+    assert not any("27,000" in c["about"] for c in answer.conflicts), answer.conflicts
+
+
 def test_a_message_is_checked_claim_by_claim(engine: Engine) -> None:
     message = (
         "The Memphis cluster has 12 data halls. X Money is already available worldwide. "
