@@ -38,8 +38,8 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # A month written the Chinese way (12 月, 2月) is one token, read like the English month name;
 # a comma joins digits only (100,000), never words: NFKC turns "Yang，xAI" into "yang,xai".
-_RUN = re.compile(r"\d{1,2}\s?月|[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[.'’][a-z0-9]+|(?<=\d),\d+)*")
-_CHINESE_MONTH = re.compile(r"(\d{1,2})\s?月")
+_CHINESE_MONTH = re.compile(r"(\d{1,2})\s?月")  # group 1: the month's number
+_RUN = re.compile(_CHINESE_MONTH.pattern + r"|[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[.'’][a-z0-9]+|(?<=\d),\d+)*")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # fmt: off
 STOP_EN = set(bm25s.stopwords.STOPWORDS_EN) | {
@@ -146,9 +146,10 @@ def tokenize(text: str, chars: bool = False) -> list[str]:
     each Chinese character is added too, so words cut differently by jieba in a question
     and a document (烧钱 / 烧…钱) still meet."""
     out: list[str] = []
-    for run in _RUN.findall(normalize(text)):
-        if month := _CHINESE_MONTH.fullmatch(run):
-            out.append(f"{int(month[1])}月")
+    for match in _RUN.finditer(normalize(text)):
+        run = match[0]
+        if match[1]:  # a Chinese month
+            out.append(f"{int(match[1])}月")
         elif _CJK_RUN.match(run):
             out.extend(w for w in jieba.lcut_for_search(run) if w.strip() and w not in STOP_ZH)
             if chars:
