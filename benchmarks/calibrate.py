@@ -64,6 +64,16 @@ def grid(spec: dict[str, Sequence[float]]) -> list[dict[str, float]]:
     return [dict(zip(spec, values, strict=True)) for values in itertools.product(*spec.values())]
 
 
+def logistic(features: np.ndarray, labels: np.ndarray, balanced: bool = False) -> tuple[np.ndarray, float]:
+    """(coefficients, intercept) of a logistic regression fitted on standardised features,
+    converted back to the raw feature values: features @ coefficients + intercept is the logit."""
+    scaler = StandardScaler().fit(features)
+    model = LogisticRegression(C=REGULARISATION, max_iter=1000, class_weight="balanced" if balanced else None)
+    model.fit(scaler.transform(features), labels)
+    coefficients = model.coef_[0] / scaler.scale_
+    return coefficients, float(model.intercept_[0] - coefficients @ scaler.mean_)
+
+
 Prepared = list[tuple[dict, Retrieved]]  # each question with what it retrieves, retrieved once
 
 
@@ -91,11 +101,7 @@ class Ranked:
 
     def fit(self) -> list[Abstention]:
         """The logistic model fitted to these questions, with each answer cut and absent-words limit."""
-        scaler = StandardScaler().fit(self.features)
-        model = LogisticRegression(C=REGULARISATION, max_iter=1000)
-        model.fit(scaler.transform(self.features), self.answerable)
-        coefficients = model.coef_[0] / scaler.scale_  # back to raw feature values
-        intercept = float(model.intercept_[0] - coefficients @ scaler.mean_)
+        coefficients, intercept = logistic(self.features, self.answerable)
         cuts = np.log(ANSWER_CUTS / (1 - ANSWER_CUTS))  # probability p >= cut <=> logit >= log(cut / (1 - cut))
         return [Abstention(tuple(round(float(c), 4) for c in coefficients), round(intercept - float(cut), 4), limit)
                 for cut in cuts for limit in MAX_ABSENT]

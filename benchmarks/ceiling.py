@@ -32,10 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
-
-from benchmarks.calibrate import REGULARISATION, Prepared
+from benchmarks.calibrate import ABSTENTION_TARGET, Prepared, logistic
 from benchmarks.quality import hits
 from index import abstention
 from index.config import load_settings
@@ -44,7 +41,6 @@ from index.search import Candidate
 
 FOLDS = 5
 REPEATS = 6
-ABSTENTION_TARGET = 0.85
 SIGNALS = ("dense", "context", "coverage", "lexical", "chunk", "same_language", "answer_type")
 SURFACE = ("question", "lead_in", "table_row", "log_length", "digit")
 
@@ -58,12 +54,6 @@ def surface(text: str) -> list[float]:
 def candidate_rows(engine: Engine, candidates: list[Candidate]) -> np.ndarray:
     return np.array([[float(getattr(c, name)) for name in SIGNALS] + surface(engine.data.sentence_text(c.sid))
                      for c in candidates])
-
-
-def fit(x: np.ndarray, y: np.ndarray, balanced: bool = False) -> tuple[StandardScaler, LogisticRegression]:
-    scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=REGULARISATION, max_iter=2000, class_weight="balanced" if balanced else None)
-    return scaler, model.fit(scaler.transform(x), y)
 
 
 def folds(n: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -88,10 +78,9 @@ def ranking(engine: Engine, prepared: Prepared, rng: np.random.Generator) -> lis
         for _ in range(REPEATS):
             for test in folds(len(answerable), rng):
                 train = np.setdiff1d(np.arange(len(answerable)), test)
-                scaler, model = fit(np.concatenate([rows[i][:, :columns] for i in train]),
-                                    np.concatenate([gold[i] for i in train]), balanced=True)
-                order = [np.argsort(-model.decision_function(scaler.transform(rows[i][:, :columns])), kind="stable")
-                         for i in test]
+                coefficients, _ = logistic(np.concatenate([rows[i][:, :columns] for i in train]),
+                                           np.concatenate([gold[i] for i in train]), balanced=True)
+                order = [np.argsort(-(rows[i][:, :columns] @ coefficients), kind="stable") for i in test]
                 for k in scores:
                     scores[k].append(hit_at(order, [gold[i] for i in test], k))
         out += [(f"sentence hit@{k}, learned ranker ({label})", float(np.mean(v))) for k, v in scores.items()]
@@ -109,8 +98,8 @@ def answering(prepared: Prepared, rng: np.random.Generator) -> list[tuple[str, f
         margin = np.zeros(len(prepared))
         for test in folds(len(prepared), rng):
             train = np.setdiff1d(np.arange(len(prepared)), test)
-            scaler, model = fit(x[train], answerable[train])
-            margin[test] = model.decision_function(scaler.transform(x[test]))
+            coefficients, intercept = logistic(x[train], answerable[train])
+            margin[test] = x[test] @ coefficients + intercept
         margin[absent >= abstention.ABSTENTION.max_absent] = -np.inf  # the absent-words rule stays
         cut = np.quantile(margin[~answerable], ABSTENTION_TARGET)
         rates.append(float((margin[answerable] > cut).mean()))
