@@ -1,28 +1,32 @@
-"""Calibrate the ranking weights and the abstention model on the project's question set.
+"""Fit the ranking weights and the confidence models across corpora, scored leave-one-corpus-out.
 
-    python benchmarks/calibrate.py [--questions benchmarks/questions.jsonl]
+    python benchmarks/calibrate.py            # figures per corpus and pooled; writes nothing
+    python benchmarks/calibrate.py --write    # also writes the values fitted on all corpora
+                                              # into index/calibration.json
+    python benchmarks/calibrate.py --ablate   # and the same figures with each hand-built signal off
 
-For each ranking-weight setting of a coarse grid (index.search.Weights), the questions are ranked
-through the real selection code and the abstention model (index.abstention) is fitted to them: a
-logistic regression of "answerable" on the best candidates' features, then the answer cut and the
-absent-words limit that serve the targets best. The chosen setting meets the product's targets
-where it can (declines at least ABSTENTION_TARGET of the unanswerable questions, answers at least
-ANSWER_TARGET of the answerable ones) and, among those, ranks best (hit@1 + hit@3/2 over answered
-questions), then answers the most. Ties keep the earlier grid point. To show how much the choice
-fits these particular questions, it is also made on half the questions (even / odd position) and
-scored on the other half.
-Prints the chosen values; copy them into index/search.py and index/abstention.py.
+For each corpus in turn, everything fitted is fitted on the *other* corpora only and scored on
+this one: the ranking weights (a coarse grid, chosen for hit@1 + hit@3 averaged over corpora), then
+the two confidence models (index/confidence.py), logistic regressions whose cut-offs are set on the
+training corpora to meet the targets there:
+* on_topic: answerable questions against off-topic ones; shows quotes for ON_TOPIC_KEEP of the
+  answerable questions;
+* answers: answerable questions whose quotes hold the answer against on-topic traps; as many
+  "answer"s as it can while at most TRAP_ANSWER_LIMIT of the traps get one.
+Every corpus counts the same in each fit (sample weights), however many questions it has.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import logging
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,148 +36,329 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from benchmarks.quality import hits
-from index import abstention, quotes, search
-from index.abstention import ALWAYS_ANSWER, Abstention
-from index.config import load_settings
-from index.engine import Engine, Retrieved, clean_question
-from index.search import Weights
+from benchmarks.suite import Corpus, Item, corpora, cue_starts, engine_for, expected_time, hits
+from index import confidence, quotes, search
+from index.answer_types import AnswerTypeMatcher
+from index.calibration import CALIBRATION
+from index.confidence import ALWAYS, FEATURES, Confidence, Linear
+from index.engine import Engine, clean_question
+from index.lexical import Lexicon
+from index.search import Candidate, Searcher, Weights, is_chinese
 
-HERE = Path(__file__).resolve().parent
 K = 3
-ABSTENTION_TARGET = 0.85
-ANSWER_TARGET = 0.95
-
+ON_TOPIC_KEEP = 0.98  # share of the training corpora's answerable questions that must get quotes
+TRAP_ANSWER_LIMIT = 0.2  # share of the training corpora's traps that may be called an answer
+REGULARISATION = 1.0
 WEIGHT_GRID = {
-    "context": (0.0, 0.1, 0.2, 0.3, 0.4),
-    "meaning": (0.3, 0.4, 0.5, 0.6),
-    "coverage": (0.2, 0.3, 0.4, 0.5),
+    "context": (0.2, 0.4, 0.6),
+    "coverage": (0.1, 0.2, 0.35),
     "lexical": (0.0, 0.1),
     "chunk": (0.0, 0.1),
-    "same_language": (0.0, 0.05),
-    "answer_type": (0.0, 0.05, 0.1, 0.15),
+    "answer_type": (0.0, 0.1),
 }
-ANSWER_CUTS = np.linspace(0.05, 0.95, 91)  # the fitted probability of "answerable" at which to answer
-# Never "off": a question mostly about things no document mentions ("What salary does xAI pay its
-# engineers?") must not be answered with the nearest passage, however few such questions the set holds.
-MAX_ABSENT = (0.3, 0.4, 0.5)
-REGULARISATION = 0.1  # LogisticRegression's C: smaller is smoother (chosen by cross-validation, C in 0.1 / 1)
 
 
-def grid(spec: dict[str, Sequence[float]]) -> list[dict[str, float]]:
-    return [dict(zip(spec, values, strict=True)) for values in itertools.product(*spec.values())]
+@dataclass
+class Asked:
+    """One item's retrieval, kept so that weights and models can be varied without asking again."""
+
+    item: Item
+    candidates: list[Candidate]
+    absent: float
 
 
-def logistic(features: np.ndarray, labels: np.ndarray, balanced: bool = False) -> tuple[np.ndarray, float]:
-    """(coefficients, intercept) of a logistic regression fitted on standardised features,
-    converted back to the raw feature values: features @ coefficients + intercept is the logit."""
-    scaler = StandardScaler().fit(features)
-    model = LogisticRegression(C=REGULARISATION, max_iter=1000, class_weight="balanced" if balanced else None)
-    model.fit(scaler.transform(features), labels)
-    coefficients = model.coef_[0] / scaler.scale_
+@dataclass
+class Outcome:
+    item: Item
+    features: np.ndarray
+    hit1: bool
+    hit3: bool
+    timed: bool | None  # the hitting quote's timestamp is the gold time (None: nothing to check)
+    verbatim: list[bool]
+
+
+@contextlib.contextmanager
+def weights(value: Weights) -> Iterator[None]:
+    """Rank with `value` (search.WEIGHTS is what Candidate.score reads)."""
+    saved = search.WEIGHTS
+    search.WEIGHTS = value
+    try:
+        yield
+    finally:
+        search.WEIGHTS = saved
+
+
+@dataclass
+class Signals:
+    """Which hand-built signals retrieval uses (all on in the product); for ablation."""
+
+    bridge: bool = True  # CC-CEDICT English<->Chinese word bridge
+    everyday: bool = True  # query words weigh less when common in everyday language (wordfreq)
+    answer_type: bool = True  # what the question asks for (answer_types.py, quantities.py)
+
+
+def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str, np.ndarray]) -> list[Asked]:
+    lexicon = engine.lexicon
+    if not (signals.bridge and signals.everyday):
+        lexicon = Lexicon(lexicon.bm25, lexicon.zh_en if signals.bridge else {},
+                          lexicon.en_zh if signals.bridge else {}, lexicon.common if signals.everyday else {})
+    searcher = Searcher(engine.data, lexicon) if lexicon is not engine.lexicon else engine.searcher
+    out = []
+    for item in corpus.items:
+        question, _ = clean_question(item.question, engine.settings.max_question_chars)
+        if item.id not in vectors:
+            vectors[item.id] = engine.encode(question)
+        terms = lexicon.terms(question)
+        matcher = AnswerTypeMatcher(question, lexicon) if signals.answer_type else None
+        candidates = searcher.candidates(vectors[item.id], terms, is_chinese(question), matcher)
+        out.append(Asked(item, candidates, lexicon.absent_share(terms)))
+    return out
+
+
+def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights) -> list[Outcome]:
+    """Rank every item's candidates with `value` through the product's quote selection (every
+    item answered), and read off the confidence features and the hits."""
+    texts = {s.file: t for s, t in zip(engine.data.sources, engine.data.texts, strict=True)}
+    saved = confidence.CONFIDENCE
+    confidence.CONFIDENCE = ALWAYS
+    out = []
+    try:
+        with weights(value):
+            for row in asked:
+                if not row.candidates:
+                    out.append(Outcome(row.item, np.zeros(len(FEATURES)), False, False, None, []))
+                    continue
+                ranked = sorted(row.candidates, key=lambda c: c.score, reverse=True)
+                _, picks = quotes.select(row.candidates, engine.data, K, absent=row.absent)
+                shown = [engine.quote(p) for p in picks]
+                flags = [hits(q.text, row.item.gold) for q in shown]
+                timed = None
+                if row.item.time and any(flags):
+                    hit = shown[flags.index(True)]
+                    cues = cue_starts(engine.settings.corpus_dir / hit.source)
+                    timed = hit.timestamp == expected_time(cues, hit.text, row.item.time)
+                verbatim = [q.text in texts[q.source] for q in shown]
+                features = confidence.features(ranked, row.absent, engine.data.manifest["background"])
+                out.append(Outcome(row.item, features, any(flags[:1]), any(flags),
+                                   timed, verbatim))
+    finally:
+        confidence.CONFIDENCE = saved
+    return out
+
+
+def grid() -> list[Weights]:
+    names = list(WEIGHT_GRID)
+    return [replace(Weights(), **dict(zip(names, values, strict=True)))
+            for values in itertools.product(*(WEIGHT_GRID[n] for n in names))]
+
+
+def ranking_quality(rows: Sequence[Outcome]) -> float:
+    answerable = [r for r in rows if r.item.kind == "answerable"]
+    return float(np.mean([r.hit1 for r in answerable]) + np.mean([r.hit3 for r in answerable])) / 2
+
+
+def _fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression on standardised features; coefficients returned on the raw values."""
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit((x - scaler.mean_) / scale, y,
+                                                                    sample_weight=weight)
+    coefficients = model.coef_[0] / scale
     return coefficients, float(model.intercept_[0] - coefficients @ scaler.mean_)
 
 
-Prepared = list[tuple[dict, Retrieved]]  # each question with what it retrieves, retrieved once
+def _corpus_weights(rows: Sequence[Outcome]) -> np.ndarray:
+    """Each corpus (and within it each class) weighs the same."""
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    for r in rows:
+        count[(r.item.corpus, r.item.kind)] += 1
+    return np.array([1.0 / count[(r.item.corpus, r.item.kind)] for r in rows])
 
 
-def run(engine: Engine, prepared: Prepared, weights: Weights, rule: Abstention,
-        abstain: bool) -> list[tuple[dict, bool, list[bool]]]:
-    search.WEIGHTS, abstention.ABSTENTION = weights, rule
-    out = []
-    for item, retrieved in prepared:
-        answered, picks = quotes.select(retrieved.candidates, engine.data, K, abstain=abstain, absent=retrieved.absent)
-        texts = [engine.quote(p).text for p in picks]
-        flags = [hits(t, item["gold"]) for t in texts] if item["kind"] == "question" else []
-        out.append((item, answered, flags))
+def _quantile_cut(scores: np.ndarray, weight: np.ndarray, keep: float) -> float:
+    """The score above which `keep` of the (weighted) rows lie."""
+    order = np.argsort(scores)
+    cumulative = np.cumsum(weight[order]) / weight.sum()
+    return float(scores[order][np.searchsorted(cumulative, 1 - keep)])
+
+
+def fit_confidence(rows: Sequence[Outcome]) -> Confidence:
+    weight = _corpus_weights(rows)
+    x = np.stack([r.features for r in rows])
+    kinds = np.array([r.item.kind for r in rows])
+    answerable = kinds == "answerable"
+
+    topic_rows = answerable | (kinds == "offtopic")
+    coefficients, intercept = _fit(x[topic_rows], answerable[topic_rows], weight[topic_rows])
+    scores = x @ coefficients + intercept
+    on_topic = Linear(tuple(coefficients), intercept - _quantile_cut(scores[answerable], weight[answerable],
+                                                                     ON_TOPIC_KEEP))
+
+    good = answerable & np.array([r.hit3 for r in rows])
+    traps = kinds == "trap"
+    answer_rows = good | traps
+    coefficients, intercept = _fit(x[answer_rows], good[answer_rows], weight[answer_rows])
+    scores = x @ coefficients + intercept
+    cut = _quantile_cut(scores[traps], weight[traps], TRAP_ANSWER_LIMIT)
+    answers = Linear(tuple(coefficients), intercept - cut - 1e-9)
+    return Confidence(on_topic, answers)
+
+
+def figures(rows: Sequence[Outcome], model: Confidence) -> dict[str, float]:
+    levels = [model.judge(r.features) for r in rows]
+    out: dict[str, float] = {}
+    answerable = [(r, lv) for r, lv in zip(rows, levels, strict=True) if r.item.kind == "answerable"]
+    for lang in ("en", "zh"):
+        part = [(r, lv) for r, lv in answerable if r.item.lang == lang]
+        if part:
+            # A question shown no quotes misses: hit@k counts over all answerable questions.
+            out[f"hit@1 {lang}"] = float(np.mean([r.hit1 and lv != "none" for r, lv in part]))
+            out[f"hit@3 {lang}"] = float(np.mean([r.hit3 and lv != "none" for r, lv in part]))
+            out[f"shown {lang}"] = float(np.mean([lv != "none" for _, lv in part]))
+            out[f"answer {lang}"] = float(np.mean([lv == "answer" for _, lv in part]))
+            out[f"n {lang}"] = len(part)
+        for kind, key, level in (("trap", "trap answer", "answer"), ("offtopic", "offtopic none", "none")):
+            chosen = [lv == level for r, lv in zip(rows, levels, strict=True)
+                      if r.item.kind == kind and r.item.lang == lang]
+            if chosen:
+                out[f"{key} {lang}"] = float(np.mean(chosen))
+    if answerable:
+        out["shown"] = float(np.mean([lv != "none" for _, lv in answerable]))
+        out["answer"] = float(np.mean([lv == "answer" for _, lv in answerable]))
+    traps = [lv for r, lv in zip(rows, levels, strict=True) if r.item.kind == "trap"]
+    if traps:
+        out["trap answer"] = float(np.mean([lv == "answer" for lv in traps]))
+        out["n trap"] = len(traps)
+    off = [lv for r, lv in zip(rows, levels, strict=True) if r.item.kind == "offtopic"]
+    out["offtopic none"] = float(np.mean([lv == "none" for lv in off]))
+    timed = [r.timed for r in rows if r.timed is not None]
+    if timed:
+        out["timestamps"] = float(np.mean(timed))
+    verbatim = [v for r in rows for v in r.verbatim]
+    out["verbatim"] = float(np.mean(verbatim)) if verbatim else float("nan")
     return out
 
 
 @dataclass
-class Ranked:
-    """One weight setting's results, per question: the abstention features (index.abstention) and
-    whether the quotes hit when the question is answered."""
-
-    answerable: np.ndarray
-    features: np.ndarray  # (questions, len(abstention.FEATURES))
-    hit1: np.ndarray
-    hit3: np.ndarray
-
-    def fit(self) -> list[Abstention]:
-        """The logistic model fitted to these questions, with each answer cut and absent-words limit."""
-        coefficients, intercept = logistic(self.features, self.answerable)
-        cuts = np.log(ANSWER_CUTS / (1 - ANSWER_CUTS))  # probability p >= cut <=> logit >= log(cut / (1 - cut))
-        return [Abstention(tuple(round(float(c), 4) for c in coefficients), round(intercept - float(cut), 4), limit)
-                for cut in cuts for limit in MAX_ABSENT]
-
-    def keys(self, rules: list[Abstention]) -> np.ndarray:
-        """Row r scores rules[r]: (abstention target met, answer-rate target met, ranking, answer rate,
-        abstention)."""
-        answered = np.stack([rule.answers(self.features) for rule in rules])  # (rules, questions)
-        unanswerable = ~self.answerable
-        abstained = (~answered[:, unanswerable]).mean(axis=1) if unanswerable.any() else np.ones(len(answered))
-        answer_rate = answered[:, self.answerable].mean(axis=1)
-        ranking = (answered[:, self.answerable] * (self.hit1 + 0.5 * self.hit3)[self.answerable]).mean(axis=1)
-        targets = [abstained >= ABSTENTION_TARGET, answer_rate >= ANSWER_TARGET]
-        return np.stack([*targets, ranking.round(6), answer_rate.round(6), abstained.round(6)], 1)
+class Held:
+    corpus: str
+    weights: Weights
+    model: Confidence
+    figures: dict[str, float]
+    rows: list[Outcome]
 
 
-def rank(engine: Engine, prepared: Prepared, weights: Weights) -> Ranked:
-    rows = run(engine, prepared, weights, ALWAYS_ANSWER, abstain=True)  # quotes as answered, floor applied
-    ranked = [sorted(r.candidates, key=lambda c: c.score, reverse=True) for _, r in prepared]
-    return Ranked(
-        answerable=np.array([item["kind"] == "question" for item, _ in prepared]),
-        features=np.stack([abstention.features(c, r.absent) for c, (_, r) in zip(ranked, prepared, strict=True)]),
-        hit1=np.array([any(f[:1]) for _, _, f in rows]),
-        hit3=np.array([any(f[:K]) for _, _, f in rows]),
-    )
+def leave_one_out(table: dict[str, dict[Weights, list[Outcome]]]) -> list[Held]:
+    """For each corpus: weights and models fitted on the others, scored on it."""
+    names = list(table)
+    settings = list(next(iter(table.values())))
+    held = []
+    for name in names:
+        others = [n for n in names if n != name]
+        best = max(settings, key=lambda w: (np.mean([ranking_quality(table[n][w]) for n in others]),
+                                            -settings.index(w)))
+        model = fit_confidence([r for n in others for r in table[n][best]])
+        held.append(Held(name, best, model, figures(table[name][best], model), table[name][best]))
+    return held
 
 
-def calibrate(engine: Engine, prepared: Prepared) -> tuple[Weights, Abstention]:
-    best: tuple[tuple, Weights, Abstention] | None = None
-    for w in grid(WEIGHT_GRID):
-        weights = Weights(**w)
-        ranked = rank(engine, prepared, weights)
-        rules = ranked.fit()
-        keys = ranked.keys(rules)
-        top = int(np.lexsort((-np.arange(len(rules)), *keys.T[::-1]))[-1])  # among equal keys, the first rule
-        key = tuple(keys[top])
-        if best is None or key > best[0]:
-            best = (key, weights, rules[top])
-    assert best is not None
-    return best[1], best[2]
+def pooled(held: Sequence[Held]) -> dict[str, float]:
+    rows = [(r, h.model) for h in held for r in h.rows]
+    out: dict[str, float] = {}
+    merged: dict[str, list[float]] = defaultdict(list)
+    for row, model in rows:
+        for key, value in figures([row], model).items():
+            if not key.startswith("n ") and not np.isnan(value):
+                merged[key].append(value)
+    for key, values in merged.items():
+        out[key] = float(np.mean(values))
+    return out
 
 
-def report(name: str, engine: Engine, prepared, weights: Weights, rule: Abstention) -> None:
-    rows = run(engine, prepared, weights, rule, abstain=True)
-    answerable = [r for r in rows if r[0]["kind"] == "question"]
-    unanswerable = [r for r in rows if r[0]["kind"] == "unanswerable"]
-    h1 = sum(any(f[:1]) for _, _, f in answerable) / max(1, len(answerable))
-    h3 = sum(any(f[:K]) for _, _, f in answerable) / max(1, len(answerable))
-    answered = sum(a for _, a, _ in answerable) / max(1, len(answerable))
-    abstained = sum(not a for _, a, _ in unanswerable) / max(1, len(unanswerable))
-    print(f"{name:34} hit@1 {h1:.3f}  hit@3 {h3:.3f}  answered {answered:.3f}  abstained {abstained:.3f}")
+def print_table(held: Sequence[Held], title: str) -> None:
+    columns = ["hit@1 en", "hit@3 en", "hit@1 zh", "hit@3 zh", "shown", "answer", "trap answer", "offtopic none",
+               "timestamps", "verbatim"]
+    print(f"\n{title}")
+    print(f"{'corpus':14}" + "".join(f"{c:>14}" for c in columns) + "   n en/zh/trap")
+    for h in [*held, None]:
+        name, values = (h.corpus, h.figures) if h else ("pooled", pooled(held))
+        cells = "".join(f"{values[c]:14.3f}" if c in values else f"{'-':>14}" for c in columns)
+        counts = "" if h is None else f"   {values.get('n en', 0)}/{values.get('n zh', 0)}/{values.get('n trap', 0)}"
+        print(f"{name:14}{cells}{counts}")
+    values = pooled(held)
+    print("pooled by language (targets: shown >= 0.98, answer >= 0.80, trap answer <= 0.30, offtopic none >= 0.95)")
+    for lang in ("en", "zh"):
+        keys = [f"hit@1 {lang}", f"hit@3 {lang}", f"shown {lang}", f"answer {lang}", f"trap answer {lang}",
+                f"offtopic none {lang}"]
+        print(f"  {lang}: " + ", ".join(f"{k.rsplit(' ', 1)[0]} {values[k]:.3f}" for k in keys if k in values))
+
+
+def collect(selected: list[Corpus], signals: Signals, vectors: dict[str, np.ndarray],
+            engines: dict[str, Engine]) -> dict[str, dict[Weights, list[Outcome]]]:
+    table: dict[str, dict[Weights, list[Outcome]]] = {}
+    settings = grid()
+    for corpus in selected:
+        engine = engines[corpus.name]
+        asked = ask_all(engine, corpus, signals, vectors)
+        table[corpus.name] = {w: outcomes(engine, asked, w) for w in settings}
+    return table
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--questions", type=Path, default=HERE / "questions.jsonl")
+    parser.add_argument("--write", action="store_true", help="write the values fitted on all corpora")
+    parser.add_argument("--ablate", action="store_true", help="also score with each hand-built signal off")
+    parser.add_argument("--corpora", nargs="*", help="only these corpora (default: all)")
+    parser.add_argument("--shipped-weights", action="store_true",
+                        help="rank with the shipped weights instead of fitting them (faster)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    items = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [i for i in items if i["kind"] in ("question", "unanswerable")]
-    engine = Engine.load(load_settings())
-    prepared = [(item, engine.retrieve(clean_question(item["question"], 1000)[0])) for item in items]
-    defaults = abstention.ABSTENTION  # calibrating replaces it
+    selected = corpora(args.corpora)
+    engines: dict[str, Engine] = {}
+    embedder = None
+    for corpus in selected:
+        engines[corpus.name] = engine_for(corpus, embedder)
+        embedder = engines[corpus.name]._embedder or embedder
+    vectors: dict[str, np.ndarray] = {}
 
-    halves = (prepared[0::2], prepared[1::2])
-    for fit, held_out, label in ((halves[0], halves[1], "even→odd"), (halves[1], halves[0], "odd→even")):
-        w, t = calibrate(engine, fit)
-        report(f"fit on half, scored on other ({label})", engine, held_out, w, t)
-    report("current defaults, all questions", engine, prepared, Weights(), defaults)
-    weights, rule = calibrate(engine, prepared)
-    report("calibrated, all questions", engine, prepared, weights, rule)
-    print(f"\nchosen: {weights}\n        {rule}\n        features: {abstention.FEATURES}")
+    global WEIGHT_GRID
+    if args.shipped_weights:
+        WEIGHT_GRID = {name: (getattr(search.WEIGHTS, name),) for name in WEIGHT_GRID}
+    table = collect(selected, Signals(), vectors, engines)
+    held = leave_one_out(table)
+    print_table(held, "Leave-one-corpus-out (weights and models fitted on the other corpora)")
+    for h in held:
+        print(f"  {h.corpus}: {h.weights}")
+
+    if args.ablate:
+        variants: dict[str, tuple[Signals, dict[str, float]]] = {
+            "no CEDICT bridge": (Signals(bridge=False), {}),
+            "no everyday-word weights": (Signals(everyday=False), {}),
+            "no answer types": (Signals(answer_type=False), {"answer_type": 0.0}),
+            "no context score": (Signals(), {"context": 0.0}),
+            "no chunk score": (Signals(), {"chunk": 0.0}),
+        }
+        summary = {"all signals": pooled(held)}
+        for label, (signals, fixed) in variants.items():
+            base = table if signals == Signals() else collect(selected, signals, vectors, engines)
+            pinned = {n: {w: rows for w, rows in by_w.items() if all(getattr(w, k) == v for k, v in fixed.items())}
+                      for n, by_w in base.items()}
+            summary[label] = pooled(leave_one_out(pinned))
+        keys = ["hit@1 en", "hit@3 en", "hit@1 zh", "hit@3 zh", "shown", "answer", "trap answer", "offtopic none"]
+        print("\nAblation (pooled, leave-one-corpus-out)")
+        print(f"{'signals':28}" + "".join(f"{k:>14}" for k in keys))
+        for label, values in summary.items():
+            print(f"{label:28}" + "".join(f"{values.get(k, float('nan')):14.3f}" for k in keys))
+
+    names = list(table)
+    settings = list(next(iter(table.values())))
+    best = max(settings, key=lambda w: (np.mean([ranking_quality(table[n][w]) for n in names]), -settings.index(w)))
+    model = fit_confidence([r for n in names for r in table[n][best]])
+    print(f"\nFitted on all corpora (shipped with --write): {best}")
+    if args.write:
+        CALIBRATION.write_text(json.dumps({"weights": asdict(best), "confidence": model.as_dict()}, indent=2) + "\n",
+                               encoding="utf-8")
+        print(f"wrote {CALIBRATION}")
     return 0
 
 

@@ -112,7 +112,7 @@ def throughput(passages: int) -> dict:
     from index.lexical import gloss_map, gloss_text
 
     settings = load_settings()
-    embedder = Embedder(settings.index.model)
+    embedder = Embedder(settings.index.model, settings.model_dir)
     rng = np.random.default_rng(3)
     engine = Engine.load(settings, embedder)
     sentences = [engine.data.sentence_text(i) for i in range(len(engine.data.sentences))]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from index.build import CorpusEmpty
 from index.config import ConfigError, Settings, load_settings
 from index.engine import BadQuestion, Engine
 
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
             from .console import run_console
 
             run_console(engine, sys.stdin, out)
-    except (UsageError, BadQuestion) as exc:
+    except (UsageError, BadQuestion, CorpusEmpty) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

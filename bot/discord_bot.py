@@ -162,7 +162,7 @@ class QuoteBot(discord.Client):
 
 def _rebuild(settings: Settings, old: Engine) -> tuple[BuildReport, Engine]:
     report = build_index(settings, old.embedder, live=old.data)
-    return report, Engine.load(settings, old.embedder)
+    return report, Engine.load(settings, old.embedder, old.questions)
 
 
 def cooldown_text(retry_after: float) -> str:

@@ -16,6 +16,8 @@ from discord.utils import escape_markdown
 
 from index.records import Answer, CheckResult, Evidence, Quote, Source
 
+from .wording import NOTHING_ON_TOPIC, RELATED_HEADING
+
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -168,10 +170,10 @@ def answer_embeds(answer: Answer) -> list[discord.Embed]:
     blocks = [quote_block(i, q) for i, q in enumerate(answer.quotes, start=1)]
     conflict = conflict_embed(answer.conflicts)
     budget = EMBEDS_TOTAL_LIMIT - (len(conflict) if conflict else 0)
-    if answer.answered:
+    if answer.confidence == "answer":
         embeds = pack(answer.question, blocks, COLOURS["answer"], footer=answer.notice, budget=budget)
     else:
-        intro = "The sources don't answer that." + ("\nClosest passages (not an answer):" if blocks else "")
+        intro = RELATED_HEADING if answer.confidence == "related" else NOTHING_ON_TOPIC
         embeds = pack(answer.question, blocks, COLOURS["abstain"], intro=intro, footer=answer.notice, budget=budget)
     return _with_conflicts(embeds, answer.conflicts)
 

@@ -10,7 +10,8 @@ import textwrap
 
 from index.records import Answer, CheckResult, Quote, Source
 
-ABSTAIN = "The sources don't answer that."
+from .wording import NOTHING_ON_TOPIC, RELATED_HEADING
+
 VERDICTS = {
     "supported": "SUPPORTED by the sources",
     "contradicted": "CONTRADICTED by the sources",
@@ -39,10 +40,10 @@ def render_answer(answer: Answer) -> str:
     lines = []
     if answer.notice:
         lines.append(f"Note: {answer.notice}")
-    if not answer.answered:
-        lines.append(ABSTAIN)
-        if answer.quotes:
-            lines.append("Closest passages (not an answer):")
+    if answer.confidence == "none":
+        lines.append(NOTHING_ON_TOPIC)
+    elif answer.confidence == "related":
+        lines.append(RELATED_HEADING)
     lines.extend(_quote_block(i, q) for i, q in enumerate(answer.quotes, start=1))
     lines.extend(render_conflicts(answer.conflicts))
     return "\n\n".join(lines)

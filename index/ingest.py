@@ -208,9 +208,13 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_SHORT_NOTE = re.compile(r"[（(][^）)]{0,12}[）)]")  # "（英文）", "(PDF)" after a link
+
+
 def _is_link_only(content: str) -> bool:
+    """A line that is links and numbering only: "4、[title](https://…)（英文）", "- [Docs](…)"."""
     rest = _LINKS.sub("", content)
-    return rest != content and not re.search(r"[A-Za-z\u3400-\u9fff]{2,}", rest)
+    return rest != content and not re.search(r"[A-Za-z\u3400-\u9fff]{2,}", _SHORT_NOTE.sub("", rest))
 
 
 def _title_cased(content: str) -> bool:

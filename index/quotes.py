@@ -2,8 +2,8 @@
 
 Owns ranking candidates into quotes, extending a too-short sentence with its neighbour in
 the same paragraph, merging near-duplicate quotes across sources (the same sentence
-copied by two articles is shown once, citing both), and declining when the abstention
-model (abstention.py) says the best candidates do not answer the question.
+copied by two articles is shown once, citing both), and saying what the quotes are
+(confidence.py): an answer, related passages, or nothing on the topic.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from . import abstention
+from . import confidence
 from .search import Candidate
 from .sentences import refers_back
 from .store import IndexData
@@ -108,18 +108,19 @@ def _join_neighbours(data: IndexData, first: int, last: int, score: float, score
 
 
 def select(
-    candidates: Sequence[Candidate], data: IndexData, k: int, abstain: bool = True, absent: float = 0.0
-) -> tuple[bool, list[Pick]]:
-    """(answered, picks). `absent`: the question's share of words no document uses. Without
-    `abstain`, the best passages are returned regardless."""
+    candidates: Sequence[Candidate], data: IndexData, k: int, judge: bool = True, absent: float = 0.0
+) -> tuple[confidence.Level, list[Pick]]:
+    """(confidence, picks). `absent`: the question's share of words no document uses. Without
+    `judge`, the best passages are returned regardless (as "related")."""
+    background = float(data.manifest.get("background", 0.0))
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     scores = {c.sid: c.score for c in candidates}
     if not ranked:
-        return False, []
-    answered = bool(abstention.ABSTENTION.answers(abstention.features(ranked, absent)))
-    if abstain and not answered:
-        return False, []
-    floor = ranked[0].score * MIN_RELATIVE if abstain else float("-inf")
+        return "none", []
+    level = confidence.CONFIDENCE.judge(confidence.features(ranked, absent, background)) if judge else "related"
+    if level == "none":
+        return level, []
+    floor = ranked[0].score * MIN_RELATIVE if judge else float("-inf")
     picks: list[Pick] = []
     fingerprints: list[str] = []
     used: set[int] = set()
@@ -143,4 +144,4 @@ def select(
             continue
         picks.append(Pick(first, last, cand.score))
         fingerprints.append(text)
-    return answered, picks
+    return level, picks

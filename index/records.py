@@ -110,15 +110,21 @@ class Quote:
 @dataclass
 class Answer:
     question: str
-    answered: bool
+    confidence: str  # "answer" | "related" (closest passages, may not answer) | "none" (no quotes)
     quotes: list[Quote]
     conflicts: list[dict] = field(default_factory=list)
     notice: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Quotes are shown (an answer, or related passages)."""
+        return self.confidence != "none"
 
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
             "question": self.question,
             "answered": self.answered,
+            "confidence": self.confidence,
             "quotes": [q.as_dict() for q in self.quotes],
             "conflicts": self.conflicts,
         }

