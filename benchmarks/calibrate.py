@@ -88,13 +88,16 @@ def weights(value: Weights) -> Iterator[None]:
         search.WEIGHTS = saved
 
 
-@dataclass
+@dataclass(frozen=True)
 class Signals:
-    """Which hand-built signals retrieval uses (all on in the product); for ablation."""
+    """Which hand-built signals the engine uses (all on in the product); for ablation. A signal
+    that is off weighs nothing in ranking (`weights`) and is no confidence feature (`features`)."""
 
     bridge: bool = True  # CC-CEDICT English<->Chinese word bridge
     everyday: bool = True  # query words weigh less when common in everyday language (wordfreq)
     answer_type: bool = True  # what the question asks for (answer_types.py, quantities.py)
+    weights: tuple[tuple[str, float], ...] = ()  # ranking weights pinned, e.g. (("context", 0.0),)
+    features: tuple[str, ...] = ()  # confidence features left out (read as 0)
 
 
 def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str, np.ndarray]) -> list[Asked]:
@@ -115,7 +118,7 @@ def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str,
     return out
 
 
-def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights) -> list[Outcome]:
+def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights, dropped: Sequence[str] = ()) -> list[Outcome]:
     """Rank every item's candidates with `value` through the product's quote selection (every
     item answered), and read off the confidence features and the hits."""
     texts = {s.file: t for s, t in zip(engine.data.sources, engine.data.texts, strict=True)}
@@ -139,6 +142,7 @@ def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights) -> list[Out
                     timed = hit.timestamp == expected_time(cues, hit.text, row.item.time)
                 verbatim = [q.text in texts[q.source] for q in shown]
                 features = confidence.features(ranked, row.absent, engine.data.manifest["background"])
+                features[[FEATURES.index(name) for name in dropped]] = 0.0
                 out.append(Outcome(row.item, features, any(flags[:1]), any(flags),
                                    timed, verbatim))
     finally:
@@ -146,10 +150,11 @@ def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights) -> list[Out
     return out
 
 
-def grid() -> list[Weights]:
+def grid(pinned: Sequence[tuple[str, float]] = ()) -> list[Weights]:
     names = list(WEIGHT_GRID)
-    return [replace(Weights(), **dict(zip(names, values, strict=True)))
-            for values in itertools.product(*(WEIGHT_GRID[n] for n in names))]
+    settings = [replace(Weights(), **(dict(zip(names, values, strict=True)) | dict(pinned)))
+                for values in itertools.product(*(WEIGHT_GRID[n] for n in names))]
+    return list(dict.fromkeys(settings))
 
 
 def ranking_quality(rows: Sequence[Outcome]) -> float:
@@ -296,11 +301,11 @@ def print_table(held: Sequence[Held], title: str) -> None:
 def collect(selected: list[Corpus], signals: Signals, vectors: dict[str, np.ndarray],
             engines: dict[str, Engine]) -> dict[str, dict[Weights, list[Outcome]]]:
     table: dict[str, dict[Weights, list[Outcome]]] = {}
-    settings = grid()
+    settings = grid(signals.weights)
     for corpus in selected:
         engine = engines[corpus.name]
         asked = ask_all(engine, corpus, signals, vectors)
-        table[corpus.name] = {w: outcomes(engine, asked, w) for w in settings}
+        table[corpus.name] = {w: outcomes(engine, asked, w, signals.features) for w in settings}
     return table
 
 
@@ -331,21 +336,20 @@ def main() -> int:
         print(f"  {h.corpus}: {h.weights}")
 
     if args.ablate:
-        variants: dict[str, tuple[Signals, dict[str, float]]] = {
-            "no CEDICT bridge": (Signals(bridge=False), {}),
-            "no everyday-word weights": (Signals(everyday=False), {}),
-            "no answer types": (Signals(answer_type=False), {"answer_type": 0.0}),
-            "no context score": (Signals(), {"context": 0.0}),
-            "no chunk score": (Signals(), {"chunk": 0.0}),
+        variants = {
+            "no CEDICT bridge": Signals(bridge=False),
+            "no everyday-word weights": Signals(everyday=False),
+            "no answer types": Signals(answer_type=False, weights=(("answer_type", 0.0),), features=("answer_type",)),
+            "no context score": Signals(weights=(("context", 0.0),), features=("context",)),
+            "no chunk score": Signals(weights=(("chunk", 0.0),)),
+            "no background lift": Signals(features=("lift", "best_lift")),
+            "no absent-word share": Signals(features=("absent",)),
         }
         summary = {"all signals": pooled(held)}
-        for label, (signals, fixed) in variants.items():
-            base = table if signals == Signals() else collect(selected, signals, vectors, engines)
-            pinned = {n: {w: rows for w, rows in by_w.items() if all(getattr(w, k) == v for k, v in fixed.items())}
-                      for n, by_w in base.items()}
-            summary[label] = pooled(leave_one_out(pinned))
+        for label, signals in variants.items():
+            summary[label] = pooled(leave_one_out(collect(selected, signals, vectors, engines)))
         keys = ["hit@1 en", "hit@3 en", "hit@1 zh", "hit@3 zh", "shown", "answer", "trap answer", "offtopic none"]
-        print("\nAblation (pooled, leave-one-corpus-out)")
+        print("\nAblation (pooled, leave-one-corpus-out; each row its own fit)")
         print(f"{'signals':28}" + "".join(f"{k:>14}" for k in keys))
         for label, values in summary.items():
             print(f"{label:28}" + "".join(f"{values.get(k, float('nan')):14.3f}" for k in keys))

@@ -25,7 +25,7 @@ from .background import background, probe_best
 from .chunk import chunk_text, make_chunks
 from .config import Settings
 from .embed import Embedder
-from .ingest import discover, load_documents
+from .ingest import DOCUMENT_SUFFIXES, discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
 from .records import Sentence, previous_in_paragraph
@@ -34,6 +34,9 @@ from .store import IndexData, IndexProblem, build_lock, load_build, new_build_di
 from .vectors import build_vector_index
 
 log = logging.getLogger(__name__)
+
+
+FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
 
 
 class CorpusEmpty(ValueError):
@@ -45,7 +48,7 @@ def require_documents(corpus_dir: Path) -> None:
     if not corpus_dir.is_dir():
         raise CorpusEmpty(f"corpus folder not found: {corpus_dir}")
     if not discover(corpus_dir):
-        raise CorpusEmpty(f"no documents (.txt, .md, .vtt, .srt, .json) in {corpus_dir}")
+        raise CorpusEmpty(f"no documents ({FORMATS}) in {corpus_dir}")
 
 
 @dataclass
@@ -149,7 +152,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
         log.info("[1/5] reading documents in %s", settings.corpus_dir)
         documents, skipped = load_documents(settings.corpus_dir)
         if not documents:
-            raise CorpusEmpty(f"no readable documents (.txt, .md, .vtt, .srt, .json) in {settings.corpus_dir}")
+            raise CorpusEmpty(f"no readable documents ({FORMATS}) in {settings.corpus_dir}")
         sentences = [s for doc in documents for s in doc.sentences]
         texts = [documents[s.source].text[s.start : s.end] for s in sentences]
         log.info("      %d documents, %d sentences (%d files skipped)", len(documents), len(sentences), len(skipped))

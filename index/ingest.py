@@ -28,10 +28,15 @@ from .transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, parse_cues, trans
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown"} | TRANSCRIPT_SUFFIXES
+DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown", ".mdx"} | TRANSCRIPT_SUFFIXES
 SECTION_SEP = " › "
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\[\[[^\]]*\]\])?\s*#*\s*$")  # MDX anchor: [[intro]]
+# Markup, never quoted: a line that is one HTML/JSX tag (<Tip>, </Tip>, <Youtube id="x" />), the
+# start of a tag continued on the next lines (<CourseFloatingBanner ...), and MDX import/export lines.
+_TAG_LINE = re.compile(r"^</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>$")
+_TAG_START = re.compile(r"^<[A-Za-z][\w.:-]*(?:\s[^<>]*)?$")
+_MDX_STATEMENT = re.compile(r"^(?:import\s.+\sfrom\s+[\"'][^\"']+[\"'];?|export\s+(?:const|default|function)\b.*)$")
 _RULE = re.compile(r"^([-*_=])(\s*\1){2,}$")
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _BULLET = re.compile(r"^(?:[-*+•·▪●]|\d{1,3}[.)])\s+")
@@ -249,11 +254,19 @@ def _heading_like(content: str, numbered: bool = False) -> bool:
 def _classify(text: str) -> list[_Line]:
     lines = _lines(text)
     result: list[_Line] = []
+    in_tag = False  # inside a tag that spans lines
     for number, (offset, raw) in enumerate(lines):
         stripped = raw.strip()
         start = offset + len(raw) - len(raw.lstrip())
         end = start + len(stripped)
-        if not stripped or _RULE.match(stripped) or _IMAGE.match(stripped):
+        if in_tag:
+            in_tag = not stripped.endswith(">")
+            continue
+        if _TAG_START.match(stripped):
+            in_tag = True
+            continue
+        if not stripped or _RULE.match(stripped) or _IMAGE.match(stripped) or _TAG_LINE.match(stripped) \
+                or _MDX_STATEMENT.match(stripped):
             continue
         md = _MD_HEADING.match(stripped)
         if md:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ import bm25s
 import faiss
 import numpy as np
 
+from .checksums import sha256_file
 from .records import Chunk, Sentence, Source
 from .vectors import read_vector_index, write_vector_index
 
@@ -96,14 +96,6 @@ class IndexData:
         return lo, hi
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
 
@@ -154,7 +146,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
     _write_json(build_dir / "bridge.json", bridge)
     manifest = dict(data.manifest)
     manifest["format_version"] = FORMAT_VERSION
-    manifest["checksums"] = {str(p.relative_to(build_dir)): _sha256(p) for p in _files(build_dir)}
+    manifest["checksums"] = {str(p.relative_to(build_dir)): sha256_file(p) for p in _files(build_dir)}
     _write_json(build_dir / "manifest.json", manifest)
 
 
@@ -206,7 +198,7 @@ def verify_checksums(build_dir: Path, manifest: dict) -> None:
         missing = sorted(set(expected) - actual)
         raise IndexCorrupt(f"{build_dir}: files missing or unexpected ({missing or sorted(actual - set(expected))})")
     for name, digest in expected.items():
-        if _sha256(build_dir / name) != digest:
+        if sha256_file(build_dir / name) != digest:
             raise IndexCorrupt(f"{build_dir}: {name} does not match its checksum")
 
 

@@ -14,6 +14,8 @@ from bot.embeds import (
     plain,
     shorten,
 )
+from bot.render import render_answer
+from bot.wording import NOTHING_ON_TOPIC, RELATED_HEADING
 from index.citations import citation_url
 from index.records import Answer, CheckResult, Evidence, Quote
 
@@ -56,6 +58,17 @@ def test_long_quotes_are_shortened_on_a_sentence_boundary_and_citations_stay_who
         assert body.endswith("meeting. […]")  # cut after a full sentence
     if len(shown) < 10:
         assert "more not shown" in (embeds[-1].footer.text or "")
+
+
+def test_related_passages_come_under_a_heading_and_nothing_on_topic_says_so() -> None:
+    related = answer_embeds(Answer("q", "related", [quote("Hello there.")]))[0]
+    assert related.description.startswith(RELATED_HEADING) and "Hello there." in related.description
+    assert render_answer(Answer("q", "related", [quote("Hello there.")])).startswith(RELATED_HEADING)
+    nothing = answer_embeds(Answer("q", "none", []))[0]
+    assert nothing.description.startswith(NOTHING_ON_TOPIC)
+    assert render_answer(Answer("q", "none", [])) == NOTHING_ON_TOPIC
+    answer = answer_embeds(Answer("q", "answer", [quote("Hello there.")]))[0]
+    assert RELATED_HEADING not in answer.description
 
 
 def test_markdown_and_mentions_in_quotes_are_shown_literally() -> None:

@@ -58,13 +58,38 @@ def test_list_enumerator_is_not_a_sentence_end() -> None:
     assert split("1. Digital intelligence.") == ["1. Digital intelligence."]
 
 
-def test_headings_toc_images_and_links_are_never_quotes() -> None:
-    text = (
+MARKUP = {
+    "headings, table of contents, images, link-only lines": (
         "# Title of the notes\n\n## 目录\n\n1. [核心观点](#核心观点)\n2. [成就回顾](#成就回顾)\n\n"
         "Image\n\nImageImage\n\n![diagram](img.png)\n\nhttps://example.com/reference\n\n- [[00-元语/x]]\n\n"
-        "## Section heading\n\nA real sentence that can be quoted.\n\n---\n"
-    )
-    assert sentences_of(text) == ["A real sentence that can be quoted."]
+        "## Section heading\n\nA real sentence that can be quoted.\n\n---\n",
+        ["A real sentence that can be quoted."],
+    ),
+    "numbered link lines": (
+        "## 文章\n\n4、[深入理解 React 的渲染机制](https://example.com/react)（英文）\n\n"
+        "5、[GitHub 上的开源项目](https://github.com/foo/bar_(baz))\n\n- [Docs](https://example.com/docs)\n\n"
+        "[This paper](https://example.com/p) shows a threefold gain.\n",
+        ["[This paper](https://example.com/p) shows a threefold gain."],
+    ),
+    "MDX components, imports and heading anchors": (
+        "# Introduction[[introduction]]\n\n<CourseFloatingBanner\n    chapter={1}\n    classNames=\"a b\"\n/>\n\n"
+        "import Tip from \"./Tip.svelte\";\n\n## Welcome![[welcome]]\n\n<Youtube id=\"00GKzGyWFEs\" />\n\n"
+        "This course teaches language models.\n\n<Tip>\n\nA tip with **bold** text.\n\n</Tip>\n\n"
+        "<b>Bold HTML</b> starts this sentence.\n",
+        ["This course teaches language models.", "A tip with **bold** text.", "<b>Bold HTML</b> starts this sentence."],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(MARKUP))
+def test_markup_is_never_quoted(kind: str) -> None:
+    text, expected = MARKUP[kind]
+    assert sentences_of(text) == expected
+
+
+def test_mdx_heading_anchors_are_left_out_of_sections() -> None:
+    text = MARKUP["MDX components, imports and heading anchors"][0]
+    assert {s.section for s in parse(text, 0)} == {"Welcome!"}
 
 
 def test_markdown_table_rows_are_quoted_without_outer_pipes_and_header_skipped() -> None:

@@ -67,6 +67,16 @@ def test_default_model_uses_e5_prompts(embedder: Embedder) -> None:
     assert float(as_query @ embedder.encode([passage], "passage")[0]) > 0.85
 
 
+def test_an_e5_model_without_prompts_in_its_folder_gets_e5s(tmp_path: Path) -> None:
+    """As for the hub's intfloat/multilingual-e5-small, whose folder names no prompts: here a local
+    copy of the converted model without its prompt file stands in for it (no hub is reachable)."""
+    copy = tmp_path / "multilingual-e5-small"
+    shutil.copytree(load_settings().model_dir / "multilingual-e5-small", copy)
+    (copy / "config_sentence_transformers.json").unlink()
+    model = Embedder(str(copy))
+    assert model.model.prompts == {"query": "query: ", "passage": "passage: "} and model.prompts
+
+
 def test_install_step_checks_its_inputs_and_output(tmp_path: Path, monkeypatch) -> None:
     installed = load_settings().model_dir / "multilingual-e5-small"
     tokenizer = installed / "tokenizer.json"
