@@ -96,6 +96,7 @@ class Signals:
     bridge: bool = True  # CC-CEDICT English<->Chinese word bridge
     everyday: bool = True  # query words weigh less when common in everyday language (wordfreq)
     answer_type: bool = True  # what the question asks for (answer_types.py, quantities.py)
+    characters: bool = True  # a Chinese word not found whole counts when its characters are (lexical.py)
     weights: tuple[tuple[str, float], ...] = ()  # ranking weights pinned, e.g. (("context", 0.0),)
     features: tuple[str, ...] = ()  # confidence features left out (read as 0)
 
@@ -112,6 +113,8 @@ def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str,
         if item.id not in vectors:
             vectors[item.id] = engine.encode(question)
         terms = lexicon.terms(question)
+        if not signals.characters:
+            terms = [replace(t, chars=frozenset()) for t in terms]
         matcher = AnswerTypeMatcher(question, lexicon) if signals.answer_type else None
         candidates = searcher.candidates(vectors[item.id], terms, is_chinese(question), matcher)
         out.append(Asked(item, candidates, lexicon.absent_share(terms)))
@@ -344,6 +347,7 @@ def main() -> int:
             "no chunk score": Signals(weights=(("chunk", 0.0),)),
             "no background lift": Signals(features=("lift", "best_lift")),
             "no absent-word share": Signals(features=("absent",)),
+            "no Chinese character matching": Signals(characters=False),
         }
         summary = {"all signals": pooled(held)}
         for label, signals in variants.items():
