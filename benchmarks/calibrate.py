@@ -153,10 +153,10 @@ def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights, dropped: Se
     return out
 
 
-def grid(pinned: Sequence[tuple[str, float]] = ()) -> list[Weights]:
-    names = list(WEIGHT_GRID)
-    settings = [replace(Weights(), **(dict(zip(names, values, strict=True)) | dict(pinned)))
-                for values in itertools.product(*(WEIGHT_GRID[n] for n in names))]
+def grid(values: dict[str, tuple[float, ...]], pinned: Sequence[tuple[str, float]] = ()) -> list[Weights]:
+    names = list(values)
+    settings = [replace(Weights(), **(dict(zip(names, point, strict=True)) | dict(pinned)))
+                for point in itertools.product(*(values[n] for n in names))]
     return list(dict.fromkeys(settings))
 
 
@@ -301,10 +301,10 @@ def print_table(held: Sequence[Held], title: str) -> None:
         print(f"  {lang}: " + ", ".join(f"{k.rsplit(' ', 1)[0]} {values[k]:.3f}" for k in keys if k in values))
 
 
-def collect(selected: list[Corpus], signals: Signals, vectors: dict[str, np.ndarray],
-            engines: dict[str, Engine]) -> dict[str, dict[Weights, list[Outcome]]]:
+def collect(selected: list[Corpus], signals: Signals, vectors: dict[str, np.ndarray], engines: dict[str, Engine],
+            weight_grid: dict[str, tuple[float, ...]]) -> dict[str, dict[Weights, list[Outcome]]]:
     table: dict[str, dict[Weights, list[Outcome]]] = {}
-    settings = grid(signals.weights)
+    settings = grid(weight_grid, signals.weights)
     for corpus in selected:
         engine = engines[corpus.name]
         asked = ask_all(engine, corpus, signals, vectors)
@@ -329,10 +329,10 @@ def main() -> int:
         embedder = engines[corpus.name]._embedder or embedder
     vectors: dict[str, np.ndarray] = {}
 
-    global WEIGHT_GRID
+    weight_grid = WEIGHT_GRID
     if args.shipped_weights:
-        WEIGHT_GRID = {name: (getattr(search.WEIGHTS, name),) for name in WEIGHT_GRID}
-    table = collect(selected, Signals(), vectors, engines)
+        weight_grid = {name: (getattr(search.WEIGHTS, name),) for name in WEIGHT_GRID}
+    table = collect(selected, Signals(), vectors, engines, weight_grid)
     held = leave_one_out(table)
     print_table(held, "Leave-one-corpus-out (weights and models fitted on the other corpora)")
     for h in held:
@@ -351,7 +351,7 @@ def main() -> int:
         }
         summary = {"all signals": pooled(held)}
         for label, signals in variants.items():
-            summary[label] = pooled(leave_one_out(collect(selected, signals, vectors, engines)))
+            summary[label] = pooled(leave_one_out(collect(selected, signals, vectors, engines, weight_grid)))
         keys = ["hit@1 en", "hit@3 en", "hit@1 zh", "hit@3 zh", "shown", "answer", "trap answer", "offtopic none"]
         print("\nAblation (pooled, leave-one-corpus-out; each row its own fit)")
         print(f"{'signals':28}" + "".join(f"{k:>14}" for k in keys))

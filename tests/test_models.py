@@ -71,14 +71,14 @@ def test_an_e5_model_without_prompts_in_its_folder_gets_e5s(tmp_path: Path) -> N
     """As for the hub's intfloat/multilingual-e5-small, whose folder names no prompts: here a local
     copy of the converted model without its prompt file stands in for it (no hub is reachable)."""
     copy = tmp_path / "multilingual-e5-small"
-    shutil.copytree(load_settings().model_dir / "multilingual-e5-small", copy)
+    shutil.copytree(load_settings().model_dir / e5_convert.FOLDER, copy)
     (copy / "config_sentence_transformers.json").unlink()
     model = Embedder(str(copy))
     assert model.model.prompts == {"query": "query: ", "passage": "passage: "} and model.prompts
 
 
 def test_install_step_checks_its_inputs_and_output(tmp_path: Path, monkeypatch) -> None:
-    installed = load_settings().model_dir / "multilingual-e5-small"
+    installed = load_settings().model_dir / e5_convert.FOLDER
     tokenizer = installed / "tokenizer.json"
     bad = tmp_path / "tokenizer.json"
     bad.write_text("{}", encoding="utf-8")
@@ -92,7 +92,7 @@ def test_install_step_checks_its_inputs_and_output(tmp_path: Path, monkeypatch) 
 
 def test_an_altered_converted_model_is_refused(tmp_path: Path) -> None:
     copy = tmp_path / "multilingual-e5-small"
-    shutil.copytree(load_settings().model_dir / "multilingual-e5-small", copy)
+    shutil.copytree(load_settings().model_dir / e5_convert.FOLDER, copy)
     assert e5_convert.converted_dir(copy) == copy
     with (copy / e5_convert.WEIGHTS).open("r+b") as handle:
         handle.seek(1000)
