@@ -38,7 +38,6 @@ from sklearn.preprocessing import StandardScaler
 
 from benchmarks.suite import Corpus, Item, corpora, cue_starts, engine_for, expected_time, hits
 from index import confidence, quotes, search
-from index.answer_types import AnswerTypeMatcher
 from index.calibration import CALIBRATION
 from index.confidence import ALWAYS, FEATURES, Confidence, Linear
 from index.engine import Engine, clean_question
@@ -50,11 +49,8 @@ ON_TOPIC_KEEP = 0.98  # share of the training corpora's answerable questions tha
 TRAP_ANSWER_LIMIT = 0.2  # share of the training corpora's traps that may be called an answer
 REGULARISATION = 1.0
 WEIGHT_GRID = {
-    "context": (0.2, 0.4, 0.6),
-    "coverage": (0.1, 0.2, 0.35),
-    "lexical": (0.0, 0.1),
-    "chunk": (0.0, 0.1),
-    "answer_type": (0.0, 0.1),
+    "coverage": (0.1, 0.2, 0.35, 0.5),
+    "lexical": (0.0, 0.1, 0.2),
 }
 
 
@@ -65,6 +61,7 @@ class Asked:
     item: Item
     candidates: list[Candidate]
     absent: float
+    chinese: bool  # the question is in Chinese
 
 
 @dataclass
@@ -95,9 +92,7 @@ class Signals:
 
     bridge: bool = True  # CC-CEDICT English<->Chinese word bridge
     everyday: bool = True  # query words weigh less when common in everyday language (wordfreq)
-    answer_type: bool = True  # what the question asks for (answer_types.py, quantities.py)
-    characters: bool = True  # a Chinese word not found whole counts when its characters are (lexical.py)
-    weights: tuple[tuple[str, float], ...] = ()  # ranking weights pinned, e.g. (("context", 0.0),)
+    weights: tuple[tuple[str, float], ...] = ()  # ranking weights pinned, e.g. (("lexical", 0.0),)
     features: tuple[str, ...] = ()  # confidence features left out (read as 0)
 
 
@@ -113,11 +108,9 @@ def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str,
         if item.id not in vectors:
             vectors[item.id] = engine.encode(question)
         terms = lexicon.terms(question)
-        if not signals.characters:
-            terms = [replace(t, chars=frozenset()) for t in terms]
-        matcher = AnswerTypeMatcher(question, lexicon) if signals.answer_type else None
-        candidates = searcher.candidates(vectors[item.id], terms, is_chinese(question), matcher)
-        out.append(Asked(item, candidates, lexicon.absent_share(terms)))
+        chinese = is_chinese(question)
+        candidates = searcher.candidates(vectors[item.id], terms, chinese)
+        out.append(Asked(item, candidates, lexicon.absent_share(terms), chinese))
     return out
 
 
@@ -135,7 +128,8 @@ def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights, dropped: Se
                     out.append(Outcome(row.item, np.zeros(len(FEATURES)), False, False, None, []))
                     continue
                 ranked = sorted(row.candidates, key=lambda c: c.score, reverse=True)
-                _, picks = quotes.select(row.candidates, engine.data, K, absent=row.absent)
+                _, picks = quotes.select(row.candidates, engine.data, K, absent=row.absent,
+                                         question_chinese=row.chinese)
                 shown = [engine.quote(p) for p in picks]
                 flags = [hits(q.text, row.item.gold) for q in shown]
                 timed = None
@@ -144,7 +138,7 @@ def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights, dropped: Se
                     cues = cue_starts(engine.settings.corpus_dir / hit.source)
                     timed = hit.timestamp == expected_time(cues, hit.text, row.item.time)
                 verbatim = [q.text in texts[q.source] for q in shown]
-                features = confidence.features(ranked, row.absent, engine.data.manifest["background"])
+                features = confidence.features(ranked, row.absent, engine.data.manifest["background"], row.chinese)
                 features[[FEATURES.index(name) for name in dropped]] = 0.0
                 out.append(Outcome(row.item, features, any(flags[:1]), any(flags),
                                    timed, verbatim))
@@ -342,12 +336,9 @@ def main() -> int:
         variants = {
             "no CEDICT bridge": Signals(bridge=False),
             "no everyday-word weights": Signals(everyday=False),
-            "no answer types": Signals(answer_type=False, weights=(("answer_type", 0.0),), features=("answer_type",)),
-            "no context score": Signals(weights=(("context", 0.0),), features=("context",)),
-            "no chunk score": Signals(weights=(("chunk", 0.0),)),
             "no background lift": Signals(features=("lift", "best_lift")),
+            "no spread": Signals(features=("spread",)),
             "no absent-word share": Signals(features=("absent",)),
-            "no Chinese character matching": Signals(characters=False),
         }
         summary = {"all signals": pooled(held)}
         for label, signals in variants.items():

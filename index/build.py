@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .background import background, probe_best
+from .background import backgrounds, probe_best
 from .chunk import chunk_text, make_chunks
 from .config import Settings
 from .embed import Embedder
@@ -29,6 +29,7 @@ from .ingest import DOCUMENT_SUFFIXES, discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
 from .records import Sentence, previous_in_paragraph
+from .search import is_chinese
 from .sentences import refers_back
 from .store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
 from .vectors import build_vector_index
@@ -77,7 +78,7 @@ class _Previous:
 
     documents: dict[str, str]  # file -> sha256
     vectors: dict[str, tuple[np.ndarray, np.ndarray]]  # sha256 -> (sentence vectors, chunk vectors)
-    probe_best: dict[str, list[float]]  # sha256 -> best cosine per background probe (background.py)
+    probe_best: dict[str, dict[str, list[float]]]  # sha256 -> language -> best cosine per probe (background.py)
 
 
 def by_source(items: list) -> dict[int, list[int]]:
@@ -123,7 +124,7 @@ def lexical_tokens(sentence_text: str, section: str) -> list[str]:
     """What BM25 indexes for a sentence: its words, plus those of its innermost heading
     marked as heading words (they count for less, see Lexicon.coverage)."""
     heading = section.split(" › ")[-1] if section else ""
-    return tokenize(sentence_text, chars=True) + [HEADING_PREFIX + t for t in tokenize(heading)]
+    return tokenize(sentence_text) + [HEADING_PREFIX + t for t in tokenize(heading)]
 
 
 def embedding_inputs(sentences: Sequence[Sentence], texts: list[str]) -> list[str]:
@@ -178,8 +179,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
         report.embed_seconds = time.perf_counter() - embed_started
         chunk_index, vector_index = build_vector_index(chunk_vectors, settings.index.exact_search_limit)
         sentences_of = by_source(sentences)
+        chinese = np.array([is_chinese(t) for t in texts], dtype=bool)
         best = probe_best(lambda texts: embedder.encode([embedding_text(t, glosses) for t in texts], "query"),
-                          {d.source.sha256: sentence_vectors[sentences_of[n]] for n, d in enumerate(documents)},
+                          {d.source.sha256: (sentence_vectors[sentences_of[n]], chinese[sentences_of[n]])
+                           for n, d in enumerate(documents)},
                           previous.probe_best if previous else {})
 
         log.info("[5/5] writing the index")
@@ -191,7 +194,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
                 "settings": settings.index.as_dict(),
                 "corpus_hash": fingerprint,
                 "vector_index": vector_index,
-                "background": background(best),  # background.py: how close unrelated questions come
+                "background": backgrounds(best),  # background.py: how close unrelated questions come
                 "probe_best": best,
                 "documents": {d.source.file: d.source.sha256 for d in documents},
                 "skipped": [list(s) for s in skipped],

@@ -21,24 +21,24 @@ from typing import Literal
 
 import numpy as np
 
+from .background import background_for
 from .calibration import load_calibration
-from .search import Candidate
+from .search import DENSE_EXTRA, Candidate
 
 Level = Literal["answer", "related", "none"]
 FEATURES = (
-    "dense",  # the best candidate's cosine to the question
-    "context",  # the cosine of the passage around it
-    "coverage",  # its share of the question's word weight
+    "coverage",  # the best candidate's share of the question's word weight
     "lexical",  # its BM25, normalised by the best
     "gap",  # its lead in ranking score over the second candidate
-    "answer_type",  # 1 when it offers the kind of answer asked for (a name, an amount)
-    "best_dense",  # the best cosine among the top BEST_OF candidates
-    "best_coverage",  # the best word share among them
+    "best_coverage",  # the best word share among the top BEST_OF candidates
     "absent",  # the question's share of word weight in words no document uses
-    "lift",  # dense above the corpus's background (background.py): how unrelated questions fare here
-    "best_lift",  # best_dense above it
+    "lift",  # its cosine to the question above the corpus's background (background.py): how unrelated
+    # questions fare here. A raw cosine is no feature: it does not mean the same on two corpora.
+    "best_lift",  # the best lift among the top BEST_OF candidates
+    "spread",  # how far the closest sentence stands out: its cosine less the SPREAD_RANK-th closest one's
 )
 BEST_OF = 5
+SPREAD_RANK = DENSE_EXTRA  # the candidates hold the sentences closest in meaning, exactly, this many deep
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,28 @@ ALWAYS = Confidence(Linear((0.0,) * len(FEATURES), 0.0), Linear((0.0,) * len(FEA
 CONFIDENCE = Confidence.from_dict(load_calibration()["confidence"])
 
 
-def features(ranked: Sequence[Candidate], absent: float, background: float) -> np.ndarray:
+def features(ranked: Sequence[Candidate], absent: float, background: dict[str, float],
+             question_chinese: bool) -> np.ndarray:
     """The FEATURES of one question, from its candidates sorted best first (at least one), its
-    absent-word share and the corpus's background similarity."""
+    absent-word share, the corpus's background similarities (background.py, per language pair)
+    and the question's language."""
     top = ranked[0]
     best = ranked[:BEST_OF]
     second = ranked[1].score if len(ranked) > 1 else 0.0
-    best_dense = max(c.dense for c in best)
+    closest = sorted((c.dense for c in ranked), reverse=True)
+    asked = "zh" if question_chinese else "en"
+    other = "en" if question_chinese else "zh"
+
+    def lift(c: Candidate) -> float:
+        return c.dense - background_for(background, asked, asked if c.same_language else other)
+
     return np.array([
-        top.dense,
-        top.context,
         top.coverage,
         top.lexical,
         top.score - second,
-        float(top.answer_type),
-        best_dense,
         max(c.coverage for c in best),
         absent,
-        top.dense - background,
-        best_dense - background,
+        lift(top),
+        max(lift(c) for c in best),
+        closest[0] - closest[min(SPREAD_RANK, len(closest)) - 1],
     ])

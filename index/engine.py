@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import quotes as quote_selection
-from .answer_types import AnswerTypeMatcher
 from .build import build_index, corpus_fingerprint, embedding_text, require_documents
 from .citations import citation_url
 from .config import Settings
@@ -54,6 +53,7 @@ class Retrieved:
 
     candidates: list[Candidate]
     absent: float
+    chinese: bool  # the question is in Chinese
 
 
 class BadQuestion(ValueError):
@@ -143,10 +143,9 @@ class Engine:
 
     def retrieve(self, question: str) -> Retrieved:
         terms = self.lexicon.terms(question)
-        candidates = self.searcher.candidates(
-            self.encode(question), terms, is_chinese(question), AnswerTypeMatcher(question, self.lexicon)
-        )
-        return Retrieved(candidates, self.lexicon.absent_share(terms))
+        chinese = is_chinese(question)
+        candidates = self.searcher.candidates(self.encode(question), terms, chinese)
+        return Retrieved(candidates, self.lexicon.absent_share(terms), chinese)
 
     def candidates(self, question: str) -> list[Candidate]:
         return self.retrieve(question).candidates
@@ -155,7 +154,8 @@ class Engine:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)
         k = k or self.settings.top_k
         retrieved = self.retrieve(question)
-        level, picks = quote_selection.select(retrieved.candidates, self.data, k, absent=retrieved.absent)
+        level, picks = quote_selection.select(retrieved.candidates, self.data, k, absent=retrieved.absent,
+                                              question_chinese=retrieved.chinese)
         conflicts = []
         if level == "answer":
             best = sorted(retrieved.candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]

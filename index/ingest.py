@@ -1,9 +1,9 @@
 """Read corpus files and parse their structure into quotable sentences.
 
-Owns: which files are documents, decoding (broken files are skipped with a warning),
-line classification (headings, paragraphs, bullets, block quotes, markdown tables,
-table-of-contents / link-only lines, image placeholders), the section path of every
-sentence, and which timestamp applies to it. Sentences are character spans of the
+Owns: which files are documents, decoding (broken files are skipped with a warning), the
+section path of every sentence, and which timestamp applies to it. A document's structure
+(headings, paragraphs, list items, quotes, tables, code) is read by markdown.py for Markdown
+files and by plaintext.py for .txt. Sentences are character spans of the
 decoded text, so a quote is always `text[start:end]`, never rewritten. Markdown front
 matter gives metadata (and is never quoted); subtitle and Whisper files go through
 transcripts.py.
@@ -12,7 +12,6 @@ transcripts.py.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -21,34 +20,20 @@ from pathlib import Path
 import yaml
 
 from . import timestamps
+from .lines import has_word
 from .manifest import load_manifest
+from .markdown import classify as markdown_structure
+from .plaintext import classify as plaintext_structure
 from .records import Sentence, Source
 from .sentences import split_spans
 from .transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, parse_cues, transcript_sentences
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown", ".mdx"} | TRANSCRIPT_SUFFIXES
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
+DOCUMENT_SUFFIXES = {".txt"} | MARKDOWN_SUFFIXES | TRANSCRIPT_SUFFIXES
 SECTION_SEP = " › "
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\[\[[^\]]*\]\])?\s*#*\s*$")  # MDX anchor: [[intro]]
-# Markup, never quoted: a line that is one HTML/JSX tag (<Tip>, </Tip>, <Youtube id="x" />), the
-# start of a tag continued on the next lines (<CourseFloatingBanner ...), and MDX import/export lines.
-_TAG_LINE = re.compile(r"^</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>$")
-_TAG_START = re.compile(r"^<[A-Za-z][\w.:-]*(?:\s[^<>]*)?$")
-_MDX_STATEMENT = re.compile(r"^(?:import\s.+\sfrom\s+[\"'][^\"']+[\"'];?|export\s+(?:const|default|function)\b.*)$")
-_RULE = re.compile(r"^([-*_=])(\s*\1){2,}$")
-_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
-_BULLET = re.compile(r"^(?:[-*+•·▪●]|\d{1,3}[.)])\s+")
-_NUMBERED = re.compile(r"^\d{1,3}[.)]\s+")
-_BOLD_LINE = re.compile(r"^\*\*([^*].*?)\*\*$")
-_IMAGE = re.compile(r"^(?:(?:Image)+|!\[[^\]]*\]\([^)]*\)|\[(?:image|图片)\])$", re.IGNORECASE)
-_LINKS = re.compile(r"\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|https?://\S+|www\.\S+")
-_TERMINAL = tuple(".。!！?？:：;；,，、\"”’'…")
-_OPENING_QUOTES = "“\"「‘'"
-_CLOSING_QUOTES = "”\"」’'"
-_KEY_VALUE = re.compile(r"^[^:：]{1,24}[:：]\s*(.+)$")
-_HAS_WORD = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -117,7 +102,7 @@ def _read_document(path: Path, number: int, entry: dict) -> Document:
         if end:
             log.info("%s: metadata from its front matter: %s", path.name, ", ".join(sorted(meta)))
         text = raw
-        sentences = parse(_blank(raw, end), number)  # offsets stay those of the file
+        sentences = parse(_blank(raw, end), number, suffix in MARKDOWN_SUFFIXES)  # offsets stay those of the file
         entry = {**meta, **entry}  # sources.toml wins where both give a field
     if not sentences:
         raise SkipFile("no quotable text found")
@@ -189,164 +174,35 @@ def _first_line(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Line classification
-
-
-@dataclass
-class _Line:
-    start: int  # offset of the content (after indentation and markers) in the document
-    end: int
-    kind: str  # heading | text | table | table_header | skip
-    level: int = 0
-    bullet: bool = False
-
-    def content(self, text: str) -> str:
-        return text[self.start : self.end]
-
-
-def _lines(text: str) -> list[tuple[int, str]]:
-    offset = 0
-    out = []
-    for raw in text.splitlines(keepends=True):
-        out.append((offset, raw.rstrip("\r\n")))
-        offset += len(raw)
-    return out
-
-
-_SHORT_NOTE = re.compile(r"[（(][^）)]{0,12}[）)]")  # "（英文）", "(PDF)" after a link
-
-
-def _is_link_only(content: str) -> bool:
-    """A line that is links and numbering only: "4、[title](https://…)（英文）", "- [Docs](…)"."""
-    rest = _LINKS.sub("", content)
-    return rest != content and not re.search(r"[A-Za-z\u3400-\u9fff]{2,}", _SHORT_NOTE.sub("", rest))
-
-
-def _title_cased(content: str) -> bool:
-    words = [w for w in re.findall(r"[A-Za-z][\w'’]*", content) if len(w) > 3]
-    return len(words) >= 2 and sum(w[0].isupper() for w in words) / len(words) >= 0.6
-
-
-def _heading_like(content: str, numbered: bool = False) -> bool:
-    """A short line without closing punctuation that is not a 'Key: short value' field
-    (a numbered line such as '4. Coding: Toward X' is a heading all the same). A title-cased
-    line may end with '?' or '!' ("Four Major Teams, What Do They Do?")."""
-    if not content or len(content) > 100 or "|" in content:
-        return False
-    # A title may quote a phrase ('Optimus and the “Infinite Money Glitch”'); quoted speech ends
-    # with punctuation inside the quotation, or is not title-cased.
-    titled = _title_cased(content)
-    unquoted = content.rstrip(_CLOSING_QUOTES) if titled else content
-    if unquoted.endswith(_TERMINAL) and not (unquoted.endswith(("?", "!")) and titled):
-        return False
-    if content[0] in _OPENING_QUOTES and not titled:
-        return False  # quoted speech is content, not a title
-    if timestamps.ends_with_marker(content) is not None:
-        return False  # a timestamped line is content
-    if content.startswith(("*", "_")) and content.endswith(("*", "_")):  # emphasis, not a title
-        return False
-    if len(content.split()) > 14 or not _HAS_WORD.search(content):
-        return False
-    field = None if numbered else _KEY_VALUE.match(content)
-    return not (field and len(field.group(1).split()) < 4 and not _CJK.search(field.group(1)))
-
-
-def _classify(text: str) -> list[_Line]:
-    lines = _lines(text)
-    result: list[_Line] = []
-    in_tag = False  # inside a tag that spans lines
-    for number, (offset, raw) in enumerate(lines):
-        stripped = raw.strip()
-        start = offset + len(raw) - len(raw.lstrip())
-        end = start + len(stripped)
-        if in_tag:
-            in_tag = not stripped.endswith(">")
-            continue
-        if _TAG_START.match(stripped):
-            in_tag = True
-            continue
-        if not stripped or _RULE.match(stripped) or _IMAGE.match(stripped) or _TAG_LINE.match(stripped) \
-                or _MDX_STATEMENT.match(stripped):
-            continue
-        md = _MD_HEADING.match(stripped)
-        if md:
-            result.append(_Line(start + md.start(2), start + md.end(2), "heading", len(md.group(1))))
-            continue
-        if stripped.startswith("|") and stripped.endswith("|"):
-            if _TABLE_SEPARATOR.match(stripped):
-                if result and result[-1].kind == "table":
-                    result[-1].kind = "table_header"
-                continue
-            cells = stripped.strip("|")
-            first = len(cells) - len(cells.lstrip())
-            last = len(cells.rstrip())
-            result.append(_Line(start + 1 + first, start + 1 + last, "table"))
-            continue
-        bullet = False
-        marker = _BULLET.match(stripped) or (re.match(r"^>\s?", stripped) if stripped.startswith(">") else None)
-        numbered = bool(_NUMBERED.match(stripped))
-        if marker:
-            bullet = not stripped.startswith(">")
-            start += marker.end()
-        content = text[start:end]
-        if not content.strip() or _is_link_only(content):
-            continue
-        if not bullet and _BOLD_LINE.match(content):
-            result.append(_Line(start + 2, end - 2, "heading", 4))
-            continue
-        if timestamps.heading_range_start(content) is not None and (
-            content.endswith((":", "：")) or _heading_like(content)
-        ):
-            result.append(_Line(start, end, "heading", 6))
-            continue
-        if not result and number < 3 and not bullet and len(content) <= 200 and not content.endswith(_TERMINAL):
-            result.append(_Line(start, end, "heading", 1))  # the document's title line
-            continue
-        if (not bullet or numbered) and _heading_like(content, numbered):
-            level = 3 if numbered else 2
-            result.append(_Line(start, end, "heading", level))
-            continue
-        if len(content) <= 40 and content.endswith((":", "：")) and len(content.split()) <= 4:
-            continue  # a label such as "Notable Quote:" introduces text; it is not a quote
-        result.append(_Line(start, end, "text", bullet=bullet))
-    _mark_repeated_titles(text, result)
-    return result
-
-
-def _mark_repeated_titles(text: str, lines: list[_Line]) -> None:
-    """A line repeated verbatim on the next line is a title (card lists repeat them)."""
-    for current, following in itertools.pairwise(lines):
-        if current.kind != "skip" and current.content(text).strip() == following.content(text).strip():
-            current.kind = "skip"
-            following.kind = "heading"
-            following.level = max(following.level, 2)
-
-
-# ---------------------------------------------------------------------------------------
 # Sentences with sections and timestamps
 
 
-def parse(text: str, source: int) -> list[Sentence]:
-    """Quotable sentences of a document, each with its section path and timestamp."""
+def parse(text: str, source: int, markdown: bool = False) -> list[Sentence]:
+    """Quotable sentences of a document, each with its section path and timestamp. `markdown`:
+    read its structure as Markdown (markdown.py), else as plain text (plaintext.py)."""
     sentences: list[Sentence] = []
     stack: list[tuple[int, str, int | None]] = []  # (level, heading text, range start)
+    first_heading = True
     block = 0
-    for line in _classify(text):
+    for line in (markdown_structure(text) if markdown else plaintext_structure(text)):
         content = line.content(text)
         if line.kind == "heading":
-            while stack and stack[-1][0] >= line.level:
+            # The document's title (a first top-level heading) is no section; later top-level ones are.
+            level = 0 if first_heading and line.level == 1 else line.level
+            first_heading = False
+            while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((line.level, content, timestamps.heading_range_start(content)))
+            stack.append((level, content, timestamps.heading_range_start(content)))
             continue
-        if line.kind != "text" and line.kind != "table":
+        if line.kind not in ("text", "table", "code"):
             continue
-        section = SECTION_SEP.join(h for lvl, h, _ in stack if lvl > 1)
+        section = SECTION_SEP.join(h for lvl, h, _ in stack if lvl > 0)
         section_time = next((t for _, _, t in reversed(stack) if t is not None), None)
-        spans = [(0, len(content))] if line.kind == "table" else split_spans(content)
+        spans = [(0, len(content))] if line.kind in ("table", "code") else split_spans(content)
         paragraph_time = timestamps.ends_with_marker(content)
         for s, e in spans:
             piece = content[s:e]
-            if not _HAS_WORD.search(timestamps.strip_markers(piece)):
+            if not has_word(timestamps.strip_markers(piece)):
                 continue
             own = timestamps.first_marker(piece)
             stamp = own if own is not None else paragraph_time if paragraph_time is not None else section_time

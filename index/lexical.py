@@ -68,9 +68,7 @@ _MAX_TRANSLATIONS = 6
 _GLOSSES_PER_WORD = 6  # CEDICT glosses read per Chinese word (更新: "... to upgrade; to update")
 HEADING_PREFIX = "h:"  # marks a token that comes from a sentence's section heading
 HEADING_CREDIT = 0.5  # a word found only in the heading covers half as much
-CHAR_PREFIX = "c:"  # a single Chinese character, indexed beside the words
 PREVIOUS_CREDIT = 0.5  # a word found only in the sentence before, in the same paragraph, covers this much
-CHAR_CREDIT = 0.5  # a Chinese word not found whole, but whose characters all are, covers this much
 # How common a word is in everyday English or Chinese, on wordfreq's Zipf scale ("the" 7.7,
 # "take" 5.9, "storage" 4.6, "Memphis" 3.9): from RARE_ZIPF (rare: keeps its whole weight) to
 # COMMON_ZIPF (as common as words get: weighs 1 - COMMON_DISCOUNT of its idf).
@@ -141,10 +139,8 @@ def _english(word: str) -> str | None:
     return stem
 
 
-def tokenize(text: str, chars: bool = False) -> list[str]:
-    """Tokens of `text` (English stems, Chinese words, numbers), in order. With `chars`,
-    each Chinese character is added too, so words cut differently by jieba in a question
-    and a document (烧钱 / 烧…钱) still meet."""
+def tokenize(text: str) -> list[str]:
+    """Tokens of `text` (English stems, Chinese words, numbers), in order."""
     out: list[str] = []
     for match in _RUN.finditer(normalize(text)):
         run = match[0]
@@ -152,8 +148,6 @@ def tokenize(text: str, chars: bool = False) -> list[str]:
             out.append(f"{int(match[1])}月")
         elif _CJK_RUN.match(run):
             out.extend(w for w in jieba.lcut_for_search(run) if w.strip() and w not in STOP_ZH)
-            if chars:
-                out.extend(CHAR_PREFIX + c for c in run if c not in STOP_ZH)
         else:
             token = _english(run)
             if token:
@@ -335,7 +329,6 @@ class Term:
     word: str
     alternatives: frozenset[str]
     weight: float  # idf of the word (unknown words weigh as much as the rarest), less if it is common
-    chars: frozenset[str] = frozenset()  # a Chinese word's characters (as c: tokens)
 
 
 class Lexicon:
@@ -389,9 +382,8 @@ class Lexicon:
                 continue
             chinese = bool(_CJK_RUN.search(token))
             translations = self.zh_en.get(token, []) if chinese else self.en_zh.get(token, [])
-            chars = frozenset(CHAR_PREFIX + c for c in token if c not in STOP_ZH) if chinese else frozenset()
             weight = self.idf(token) * (1 - discount * self.common.get(token, 0.0))
-            seen[token] = Term(token, frozenset([token, *translations]), weight, chars)
+            seen[token] = Term(token, frozenset([token, *translations]), weight)
         return list(seen.values())
 
     def coverage(
@@ -414,20 +406,12 @@ class Lexicon:
             credit = np.where(in_text, 1.0, np.where(in_heading, HEADING_CREDIT, 0.0))
             if previous is not None:
                 credit = np.maximum(credit, PREVIOUS_CREDIT * ((previous >= 0) & np.isin(previous, docs)))
-            if term.chars:
-                has_chars = np.ones(len(sentence_ids), dtype=bool)
-                for char in term.chars:
-                    has_chars &= np.isin(sentence_ids, self._docs(char))
-                credit = np.maximum(credit, CHAR_CREDIT * has_chars)
             out += term.weight * credit
         return out / total
 
     def occurs(self, term: Term) -> bool:
-        """Does the corpus hold the word anywhere (itself, a translation, in a heading, or all its
-        characters)?"""
-        if any(len(self._docs(tok)) or len(self._docs(HEADING_PREFIX + tok)) for tok in term.alternatives):
-            return True
-        return bool(term.chars) and all(len(self._docs(char)) for char in term.chars)
+        """Does the corpus hold the word anywhere (itself, a translation, or in a heading)?"""
+        return any(len(self._docs(tok)) or len(self._docs(HEADING_PREFIX + tok)) for tok in term.alternatives)
 
     def absent_share(self, terms: Sequence[Term]) -> float:
         """Share of the query's word weight in words the corpus never uses ("salary", "logo", 北京):
@@ -437,7 +421,7 @@ class Lexicon:
 
     def scores(self, terms: Sequence[Term]) -> np.ndarray:
         """BM25 score of every sentence for the query words and their translations."""
-        alternatives = [tok for t in terms for tok in (*t.alternatives, *t.chars)]
+        alternatives = [tok for t in terms for tok in t.alternatives]
         tokens = [tok for tok in alternatives + [HEADING_PREFIX + a for a in alternatives] if tok and tok in self.vocab]
         if not tokens:
             return np.zeros(self.n_docs, dtype=np.float32)

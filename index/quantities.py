@@ -120,12 +120,6 @@ class Quantity:
         return dimension(self.unit) == dimension(other.unit)
 
 
-def unit_after(text: str, end: int, next_word_only: bool = False) -> str | None:
-    """The canonical unit named right after position `end` ("… GPUs", "…块 GPU"), if any:
-    the next word, or with `next_word_only` false one of the next three English words."""
-    return _unit_word(text, end)[0] if next_word_only else _unit(text, end)[0]
-
-
 def dimension(unit: str) -> str:
     """What a unit measures: months and years are both "time", GW and TW "power"."""
     return _DIMENSION.get(unit, unit)

@@ -23,7 +23,8 @@ MIN_RELATIVE = 0.6  # later quotes must score at least this share of the best on
 SHORT_QUOTE = 7  # words (a Chinese character counts half); a shorter sentence takes a neighbour
 MAX_LIST_RUN = 700  # characters; how much of a list an introducing sentence may take with it
 MAX_LIST_ITEMS = 6
-RUN_RELATIVE = 0.8  # a neighbour in the same paragraph scoring this share of a quote joins it
+RUN_RELATIVE = 0.8  # a neighbour in the same paragraph scoring this share of a quote joins it (shares of
+# the candidates' score range: similarities crowd together, so raw scores are all "nearly as good")
 MAX_RUN_CHARS = 400
 NEAR_DUPLICATE = 90  # rapidfuzz ratio (0..100) above which two quotes are the same text
 
@@ -108,16 +109,19 @@ def _join_neighbours(data: IndexData, first: int, last: int, score: float, score
 
 
 def select(
-    candidates: Sequence[Candidate], data: IndexData, k: int, judge: bool = True, absent: float = 0.0
+    candidates: Sequence[Candidate], data: IndexData, k: int, judge: bool = True, absent: float = 0.0,
+    question_chinese: bool = False,
 ) -> tuple[confidence.Level, list[Pick]]:
     """(confidence, picks). `absent`: the question's share of words no document uses. Without
     `judge`, the best passages are returned regardless (as "related")."""
-    background = float(data.manifest.get("background", 0.0))
+    background = data.manifest.get("background", {})
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-    scores = {c.sid: c.score for c in candidates}
     if not ranked:
         return "none", []
-    level = confidence.CONFIDENCE.judge(confidence.features(ranked, absent, background)) if judge else "related"
+    low = ranked[-1].score
+    scores = {c.sid: (c.score - low) / (ranked[0].score - low or 1.0) for c in candidates}  # 0 .. 1
+    level = confidence.CONFIDENCE.judge(confidence.features(ranked, absent, background, question_chinese)) \
+        if judge else "related"
     if level == "none":
         return level, []
     floor = ranked[0].score * MIN_RELATIVE if judge else float("-inf")
@@ -130,7 +134,7 @@ def select(
         if cand.sid in used:
             continue
         first, last = _extend(data, cand.sid)
-        first, last = _join_neighbours(data, first, last, cand.score, scores)
+        first, last = _join_neighbours(data, first, last, scores[cand.sid], scores)
         if used.intersection(range(first, last + 1)):
             first = last = cand.sid  # its neighbours are quoted already: the sentence alone
         used.update(range(first, last + 1))

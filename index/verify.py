@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .answer_types import names
 from .conflicts import find_conflicts
-from .lexical import CHAR_PREFIX, Lexicon, Term, tokenize
+from .lexical import Lexicon, Term, tokenize
 from .locate import locate, only_formatting
 from .quantities import (
+    MONTHS,
     SCALE_WORDS,
     Quantity,
     asserts_done,
@@ -60,8 +60,20 @@ _NOT_TOPIC = {
     "under", "over", "about", "near", "approxim", "almost", "rough", "least", "less", "than", "around",
     "约", "近", "超过", "不到", "大约", "至少", "左右", "多",
 } | SCALE_WORDS
+RARE_NAME_SENTENCES = 6  # a capitalised word in at most this many sentences is likely a person's name
 _NUMERIC = re.compile(r"^[\d.,]+$")
+_NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")  # capitalised, not opening a sentence
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z]+\b")
+
+
+def names(text: str, lexicon: Lexicon) -> set[str]:
+    """Likely names of people or things in `text`: capitalised words (not at a sentence start,
+    not acronyms, not months) that are rare in the corpus. Lower-cased."""
+    return {
+        word.lower()
+        for word in _NAME_WORD.findall(text)
+        if lexicon.document_frequency(word) <= RARE_NAME_SENTENCES and word[:3].lower() not in MONTHS
+    }
 
 
 def check_claim(claim: str, engine: Engine, candidates: list[Candidate]) -> CheckResult:
@@ -99,7 +111,7 @@ def meaning_changed(diffs: list[dict], lexicon: Lexicon) -> str | None:
 
 
 def _content_words(text: str) -> set[str]:
-    return {t for t in tokenize(text) if not t.startswith(CHAR_PREFIX)}
+    return set(tokenize(text))
 
 
 def _synonyms(a: set[str], b: set[str], lexicon: Lexicon) -> bool:
@@ -235,8 +247,8 @@ def judge_passages(claim: str, engine: Engine, candidates: list[Candidate]) -> l
     out = []
     for cand, top, subj in zip(pool, topical, subject, strict=True):
         text = engine.data.sentence_text(cand.sid)
-        verdict, reason = stance(claim, text, float(top), cand.meaning, bool(subj >= 1.0), engine.lexicon, terms)
-        out.append(Judgement(cand.sid, float(top), bool(subj >= 1.0), cand.meaning, verdict, reason,
+        verdict, reason = stance(claim, text, float(top), cand.dense, bool(subj >= 1.0), engine.lexicon, terms)
+        out.append(Judgement(cand.sid, float(top), bool(subj >= 1.0), cand.dense, verdict, reason,
                              cand.score * float(top)))
     return out
 

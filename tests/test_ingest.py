@@ -14,8 +14,8 @@ from index.timestamps import format_hms, to_seconds
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
-def sentences_of(text: str) -> list[str]:
-    return [text[s.start : s.end] for s in parse(text, 0)]
+def sentences_of(text: str, markdown: bool = False) -> list[str]:
+    return [text[s.start : s.end] for s in parse(text, 0, markdown)]
 
 
 def split(block: str) -> list[str]:
@@ -81,15 +81,57 @@ MARKUP = {
 }
 
 
+@pytest.mark.parametrize("markdown", [False, True], ids=["plain text", "markdown"])
 @pytest.mark.parametrize("kind", list(MARKUP))
-def test_markup_is_never_quoted(kind: str) -> None:
+def test_markup_is_never_quoted(kind: str, markdown: bool) -> None:
     text, expected = MARKUP[kind]
-    assert sentences_of(text) == expected
+    assert sentences_of(text, markdown) == expected
 
 
-def test_mdx_heading_anchors_are_left_out_of_sections() -> None:
+@pytest.mark.parametrize("markdown", [False, True], ids=["plain text", "markdown"])
+def test_mdx_heading_anchors_are_left_out_of_sections(markdown: bool) -> None:
     text = MARKUP["MDX components, imports and heading anchors"][0]
-    assert {s.section for s in parse(text, 0)} == {"Welcome!"}
+    assert {s.section for s in parse(text, 0, markdown)} == {"Welcome!"}
+
+
+def test_markdown_structure_comes_from_a_commonmark_parser() -> None:
+    """Wrapped paragraphs are whole, list items and code lines are never titles, a list's
+    opening line and a 'key：value' line are quoted (real README shapes: jieba, ChatGLM-6B)."""
+    text = (
+        "jieba\n========\n\n特点\n========\n* 支持四种分词模式：\n    * 精确模式，适合文本分析；\n"
+        "* 支持繁体分词\n\n#### 基本思想:\n\n"
+        "1. 将文本进行分词\n2. 以固定窗口大小(默认为5，通过span属性调整)，构建图\n\n"
+        "The new generation of API\n  platform has been launched. You can directly experience\n  new models.\n\n"
+        "Generate dialogue with the following code\n\n```python\n>>> import this\n```\n\n解决方法：强制调高词频\n"
+    )
+    parsed = parse(text, 0, markdown=True)
+    assert [text[s.start : s.end] for s in parsed] == [
+        "支持四种分词模式：", "精确模式，适合文本分析；", "支持繁体分词", "将文本进行分词",
+        "以固定窗口大小(默认为5，通过span属性调整)，构建图", "The new generation of API\n  platform has been launched.",
+        "You can directly experience\n  new models.", "Generate dialogue with the following code", ">>> import this",
+        "解决方法：强制调高词频",
+    ]
+    assert {s.section for s in parsed} == {"特点", "特点 › 基本思想:"}
+
+
+def test_plain_text_reads_wrapped_lines_and_directives() -> None:
+    """reStructuredText-like .txt (PEP 20): a wrapped paragraph is one span, not a heading and
+    a stray line; directives are markup; a '>>>' prompt is text, not a title."""
+    text = (
+        "The Zen of Python\n\nEaster Egg\n==========\n\n.. code-block:: pycon\n\n  >>> import this\n\n\n"
+        "References\n==========\n\n"
+        "Originally posted to comp.lang.python under a\nthread called The Way of Python\n"
+    )
+    parsed = parse(text, 0)
+    assert [(s.section, text[s.start : s.end]) for s in parsed] == [
+        ("Easter Egg", "import this"),
+        ("References", "Originally posted to comp.lang.python under a\nthread called The Way of Python"),
+    ]
+
+
+def test_plain_text_numbered_list_is_not_a_run_of_headings() -> None:
+    text = "## Idea\n\n1. Split the text into words\n2. Build a graph of words within a window of 5\n"
+    assert sentences_of(text) == ["Split the text into words", "Build a graph of words within a window of 5"]
 
 
 def test_markdown_table_rows_are_quoted_without_outer_pipes_and_header_skipped() -> None:

@@ -93,6 +93,21 @@ def test_whisper_json_segments(tmp_path: Path) -> None:
     ]
 
 
+def test_captions_without_punctuation_are_quoted_a_cue_at_a_time(tmp_path: Path) -> None:
+    """Chinese captions often carry no punctuation (one phrase a cue, as in the W3C workshop's
+    zc_expression-zh.vtt); run together they would be one minutes-long "sentence" timed at its start."""
+    phrases = ["首先我做一个简单的自我介绍", "我是来自网易的前端和客户端开发工程师",
+               "今天我要讲的内容是在线虚拟形象会议"] * 8
+
+    def stamp(seconds: int) -> str:
+        return f"{seconds // 60:02d}:{seconds % 60:02d}.000"
+
+    cues = "".join(f"{stamp(i * 3)} --> {stamp(i * 3 + 3)}\n{p}\n\n" for i, p in enumerate(phrases))
+    folder = corpus(tmp_path, {"talk.vtt": "WEBVTT\n\n" + cues})
+    quoted = sentences_of(folder, "talk.vtt")
+    assert quoted == [(p, f"00:{stamp(i * 3)[:5]}") for i, p in enumerate(phrases)]
+
+
 @pytest.mark.parametrize(("name", "text"), [("broken.vtt", "WEBVTT\n\nno timings here\n"),
                                             ("broken.json", '{"no": "segments"}'), ("bad.json", "{not json")])
 def test_a_broken_transcript_is_skipped_with_a_reason(tmp_path: Path, name: str, text: str) -> None:
