@@ -33,10 +33,12 @@ TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 IMAGE = re.compile(r"^(?:(?:Image)+|!\[[^\]]*\]\([^)]*\)|\[(?:image|图片)\])$", re.IGNORECASE)  # placeholders
 BOLD_LINE = re.compile(r"^\*\*([^*].*?)\*\*$")
 # Markup, never quoted: a line that is one HTML/JSX tag (<Tip>, </Tip>, <Youtube id="x" />), the
-# start of a tag continued on the next lines (<CourseFloatingBanner ...), MDX import/export lines.
+# start of a tag continued on the next lines (<CourseFloatingBanner ...), MDX import/export lines,
+# template blocks.
 TAG_LINE = re.compile(r"^</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>$")
 TAG_START = re.compile(r"^<[A-Za-z][\w.:-]*(?:\s[^<>]*)?$")
 MDX_STATEMENT = re.compile(r"^(?:import\s.+\sfrom\s+[\"'][^\"']+[\"'];?|export\s+(?:const|default|function)\b.*)$")
+TEMPLATE_BLOCK = re.compile(r"^\{[#:/][^{}]*\}$")  # Svelte blocks in MDX: {#if fw === 'pt'}, {:else}, {/if}
 _KEY_VALUE = re.compile(r"^[^:：]{1,24}[:：]\s*(.+)$")
 _HAS_WORD = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -65,8 +67,8 @@ def is_link_only(content: str) -> bool:
 
 
 def is_markup(stripped: str) -> bool:
-    """One HTML/JSX tag, or an MDX import/export statement."""
-    return bool(TAG_LINE.match(stripped) or MDX_STATEMENT.match(stripped))
+    """One HTML/JSX tag, an MDX import/export statement, or a template block line."""
+    return bool(TAG_LINE.match(stripped) or MDX_STATEMENT.match(stripped) or TEMPLATE_BLOCK.match(stripped))
 
 
 def _title_cased(content: str) -> bool:

@@ -74,6 +74,7 @@ MARKUP = {
     "MDX components, imports and heading anchors": (
         "# Introduction[[introduction]]\n\n<CourseFloatingBanner\n    chapter={1}\n    classNames=\"a b\"\n/>\n\n"
         "import Tip from \"./Tip.svelte\";\n\n## Welcome![[welcome]]\n\n<Youtube id=\"00GKzGyWFEs\" />\n\n"
+        "{#if fw === 'pt'}\n\n{:else}\n\n{/if}\n\n"
         "This course teaches language models.\n\n<Tip>\n\nA tip with **bold** text.\n\n</Tip>\n\n"
         "<b>Bold HTML</b> starts this sentence.\n",
         ["This course teaches language models.", "A tip with **bold** text.", "<b>Bold HTML</b> starts this sentence."],
