@@ -68,7 +68,7 @@ def plain(text: str, limit: int) -> str:
 def blockquote(text: str, limit: int) -> str:
     """Source text as a Discord block quote ("> " before each line), within `limit` characters."""
     body = plain(text, limit - 2 * (text.count("\n") + 1))
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in body.split("\n"))
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())  # \r\n files too
 
 
 def citation(title: str, section: str, timestamp: str | None, url: str | None) -> str:

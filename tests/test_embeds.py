@@ -76,6 +76,14 @@ def test_markdown_and_mentions_in_quotes_are_shown_literally() -> None:
     assert "\\*\\*Bold\\*\\*" in embed.description and "\\_here\\_" in embed.description
 
 
+def test_a_quote_wrapped_across_lines_stays_one_block_quote() -> None:
+    """A Markdown paragraph wrapped over lines (CRLF files too) is one quote: every line quoted."""
+    wrapped = quote("The new generation of API\r\n  platform has been launched.")
+    embed = answer_embeds(Answer("q", "answer", [wrapped]))[0]
+    assert "> The new generation of API\n>   platform has been launched." in embed.description
+    assert "\r" not in embed.description
+
+
 def test_shorten_never_exceeds_its_limit() -> None:
     for limit in (10, 50, 333, 1000):
         assert len(shorten(LONG_SENTENCES, limit)) <= limit
