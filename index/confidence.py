@@ -38,7 +38,9 @@ FEATURES = (
     "spread",  # how far the closest sentence stands out: its cosine less the SPREAD_RANK-th closest one's
 )
 BEST_OF = 5
-SPREAD_RANK = DENSE_EXTRA  # the candidates hold the sentences closest in meaning, exactly, this many deep
+# The candidates hold the sentences closest in meaning this many deep: exactly up to
+# search.DENSE_EXTRA_MAX_SENTENCES sentences, above that among the best passages' sentences.
+SPREAD_RANK = DENSE_EXTRA
 
 
 @dataclass(frozen=True)
