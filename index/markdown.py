@@ -44,7 +44,10 @@ class _Reader:
     def span(self, number: int, piece: str) -> tuple[int, int]:
         """Where `piece` (a line of a block's content, markers removed) stands in line `number`."""
         offset, line = self.raw[number]
-        at = line.find(piece) if piece else -1
+        body = line.rstrip()
+        # the markers are a prefix, so the content ends the line ("1. 1": the second "1"), except
+        # after a heading's closing hashes ("## Title ##")
+        at = len(body) - len(piece) if piece and body.endswith(piece) else line.find(piece) if piece else -1
         if at < 0:  # not found as it is: the line without its indentation
             at = len(line) - len(line.lstrip())
             return offset + at, offset + len(line.rstrip())

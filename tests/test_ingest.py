@@ -115,6 +115,14 @@ def test_markdown_structure_comes_from_a_commonmark_parser() -> None:
     assert {s.section for s in parsed} == {"特点", "特点 › 基本思想:"}
 
 
+def test_markdown_spans_are_the_content_not_the_markers() -> None:
+    text = "## Counts ##\n\n1. 1 step\n2. 2\n"
+    parsed = parse(text, 0, markdown=True)
+    assert [(s.start, s.end) for s in parsed] == [(text.index("1 step"), text.index("1 step") + 6),
+                                                  (len(text) - 2, len(text) - 1)]
+    assert {s.section for s in parsed} == {"Counts"}
+
+
 def test_plain_text_reads_wrapped_lines_and_directives() -> None:
     """reStructuredText-like .txt (PEP 20): a wrapped paragraph is one span, not a heading and
     a stray line; directives are markup; a '>>>' prompt is text, not a title."""
