@@ -23,7 +23,7 @@ DEFAULT_MODEL = BUNDLED_E5
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
-PARSER_VERSION = 14
+PARSER_VERSION = 15
 
 
 ENGLISH_ONLY = ("all-MiniLM-L6-v2", "all-MiniLM-L12-v2", "all-mpnet-base-v2")

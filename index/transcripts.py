@@ -21,7 +21,8 @@ from .sentences import split_spans
 
 TRANSCRIPT_SUFFIXES = {".vtt", ".srt", ".json"}
 PARAGRAPH_PAUSE = 4.0  # seconds of silence between cues that start a new paragraph
-UNPUNCTUATED = 300  # characters; a longer "sentence" is unpunctuated speech, cut where its cues end
+UNPUNCTUATED = 300  # characters of speech without a stop or a comma: unpunctuated, cut where its cues end
+_CLAUSE_MARK = re.compile(r"[,;:，；：、]")
 
 _TIMING = re.compile(
     r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
@@ -113,11 +114,12 @@ def spoken_text(cues: list[Cue]) -> tuple[str, list[int], list[int]]:
     return "".join(parts), offsets, paragraphs
 
 
-def _cue_pieces(s: int, e: int, offsets: list[int]) -> list[tuple[int, int]]:
-    """A span of spoken text, cut at the cue starts inside it when it is too long to be one
-    sentence: captions without punctuation (common in Chinese, and in automatic captions) are
-    quoted a cue at a time, each with its own time, instead of as minutes of run-on text."""
-    if e - s <= UNPUNCTUATED:
+def _cue_pieces(text: str, s: int, e: int, offsets: list[int]) -> list[tuple[int, int]]:
+    """A span of spoken text, cut at the cue starts inside it when it runs on for UNPUNCTUATED
+    characters per clause: captions without punctuation (common in Chinese, and in automatic
+    captions) are quoted a cue at a time, each with its own time, instead of as minutes of run-on
+    text. A long sentence with commas stays whole."""
+    if (e - s) / (len(_CLAUSE_MARK.findall(text, s, e)) + 1) <= UNPUNCTUATED:
         return [(s, e)]
     cuts = [o for o in offsets if s < o < e]
     return [(a, b) for a, b in itertools.pairwise([s, *cuts, e])]
@@ -130,7 +132,7 @@ def transcript_sentences(cues: list[Cue], source: int) -> tuple[str, list[Senten
     for block, (start, end) in enumerate(itertools.pairwise([*paragraphs, len(text)])):
         paragraph = text[start:end].rstrip("\n")
         for s, e in split_spans(paragraph):
-            for a, b in _cue_pieces(start + s, start + e, offsets):
+            for a, b in _cue_pieces(text, start + s, start + e, offsets):
                 b = a + len(text[a:b].rstrip())  # the space before the next cue is not quoted
                 cue = bisect.bisect_right(offsets, a) - 1
                 sentences.append(Sentence(source, a, b, block, "", int(cues[cue].start)))

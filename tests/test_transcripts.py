@@ -108,6 +108,19 @@ def test_captions_without_punctuation_are_quoted_a_cue_at_a_time(tmp_path: Path)
     assert quoted == [(p, f"00:{stamp(i * 3)[:5]}") for i, p in enumerate(phrases)]
 
 
+def test_a_long_sentence_with_commas_stays_one_quote(tmp_path: Path) -> None:
+    """pyhf's SciPy 2020 captions: one 330-character sentence over nine cues, with commas."""
+    parts = ["The reason that we're smashing protons together", "at extreme energy densities",
+             "and looking at the splattered remains in our detector", "is because we want to understand",
+             "the fundamental forces of the universe,", "like electromagnetism",
+             "and the strong and weak nuclear forces,", "and their interactions",
+             "with the most elementary particles of matter."]
+    cues = "".join(f"{i + 1}\n00:00:{i * 2:02d},000 --> 00:00:{i * 2 + 2:02d},000\n{p}\n\n"
+                   for i, p in enumerate(parts))
+    folder = corpus(tmp_path, {"talk.srt": cues})
+    assert sentences_of(folder, "talk.srt") == [(" ".join(parts), "00:00:00")]
+
+
 @pytest.mark.parametrize(("name", "text"), [("broken.vtt", "WEBVTT\n\nno timings here\n"),
                                             ("broken.json", '{"no": "segments"}'), ("bad.json", "{not json")])
 def test_a_broken_transcript_is_skipped_with_a_reason(tmp_path: Path, name: str, text: str) -> None:
