@@ -87,12 +87,11 @@ def weights(value: Weights) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Signals:
-    """Which hand-built signals the engine uses (all on in the product); for ablation. A signal
-    that is off weighs nothing in ranking (`weights`) and is no confidence feature (`features`)."""
+    """Which hand-built signals the engine uses (all on in the product); for ablation. A lexical
+    signal that is off is left out of the lexicon; a confidence feature that is off reads as 0."""
 
     bridge: bool = True  # CC-CEDICT English<->Chinese word bridge
     everyday: bool = True  # query words weigh less when common in everyday language (wordfreq)
-    weights: tuple[tuple[str, float], ...] = ()  # ranking weights pinned, e.g. (("lexical", 0.0),)
     features: tuple[str, ...] = ()  # confidence features left out (read as 0)
 
 
@@ -147,16 +146,22 @@ def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights, dropped: Se
     return out
 
 
-def grid(values: dict[str, tuple[float, ...]], pinned: Sequence[tuple[str, float]] = ()) -> list[Weights]:
+def grid(values: dict[str, tuple[float, ...]]) -> list[Weights]:
     names = list(values)
-    settings = [replace(Weights(), **(dict(zip(names, point, strict=True)) | dict(pinned)))
-                for point in itertools.product(*(values[n] for n in names))]
-    return list(dict.fromkeys(settings))
+    return [replace(Weights(), **dict(zip(names, point, strict=True)))
+            for point in itertools.product(*(values[n] for n in names))]
 
 
 def ranking_quality(rows: Sequence[Outcome]) -> float:
     answerable = [r for r in rows if r.item.kind == "answerable"]
     return float(np.mean([r.hit1 for r in answerable]) + np.mean([r.hit3 for r in answerable])) / 2
+
+
+def best_weights(table: dict[str, dict[Weights, list[Outcome]]], names: Sequence[str]) -> Weights:
+    """The grid point that ranks best averaged over these corpora (each counts the same); ties keep
+    the earlier point."""
+    settings = list(next(iter(table.values())))
+    return max(settings, key=lambda w: (np.mean([ranking_quality(table[n][w]) for n in names]), -settings.index(w)))
 
 
 def _fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
@@ -232,7 +237,8 @@ def figures(rows: Sequence[Outcome], model: Confidence) -> dict[str, float]:
         out["trap answer"] = float(np.mean([lv == "answer" for lv in traps]))
         out["n trap"] = len(traps)
     off = [lv for r, lv in zip(rows, levels, strict=True) if r.item.kind == "offtopic"]
-    out["offtopic none"] = float(np.mean([lv == "none" for lv in off]))
+    if off:
+        out["offtopic none"] = float(np.mean([lv == "none" for lv in off]))
     timed = [r.timed for r in rows if r.timed is not None]
     if timed:
         out["timestamps"] = float(np.mean(timed))
@@ -253,12 +259,10 @@ class Held:
 def leave_one_out(table: dict[str, dict[Weights, list[Outcome]]]) -> list[Held]:
     """For each corpus: weights and models fitted on the others, scored on it."""
     names = list(table)
-    settings = list(next(iter(table.values())))
     held = []
     for name in names:
         others = [n for n in names if n != name]
-        best = max(settings, key=lambda w: (np.mean([ranking_quality(table[n][w]) for n in others]),
-                                            -settings.index(w)))
+        best = best_weights(table, others)
         model = fit_confidence([r for n in others for r in table[n][best]])
         held.append(Held(name, best, model, figures(table[name][best], model), table[name][best]))
     return held
@@ -298,7 +302,7 @@ def print_table(held: Sequence[Held], title: str) -> None:
 def collect(selected: list[Corpus], signals: Signals, vectors: dict[str, np.ndarray], engines: dict[str, Engine],
             weight_grid: dict[str, tuple[float, ...]]) -> dict[str, dict[Weights, list[Outcome]]]:
     table: dict[str, dict[Weights, list[Outcome]]] = {}
-    settings = grid(weight_grid, signals.weights)
+    settings = grid(weight_grid)
     for corpus in selected:
         engine = engines[corpus.name]
         asked = ask_all(engine, corpus, signals, vectors)
@@ -349,10 +353,8 @@ def main() -> int:
         for label, values in summary.items():
             print(f"{label:28}" + "".join(f"{values.get(k, float('nan')):14.3f}" for k in keys))
 
-    names = list(table)
-    settings = list(next(iter(table.values())))
-    best = max(settings, key=lambda w: (np.mean([ranking_quality(table[n][w]) for n in names]), -settings.index(w)))
-    model = fit_confidence([r for n in names for r in table[n][best]])
+    best = best_weights(table, list(table))
+    model = fit_confidence([r for rows in table.values() for r in rows[best]])
     print(f"\nFitted on all corpora (shipped with --write): {best}")
     if args.write:
         CALIBRATION.write_text(json.dumps({"weights": asdict(best), "confidence": model.as_dict()}, indent=2) + "\n",

@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.suite import hits, squash
 from index.config import load_settings
 from index.engine import Engine
 
@@ -39,15 +40,6 @@ BASELINE_CHUNK_CHARS = 1000
 BASELINE_MIN_COSINE = 0.35
 BASELINE_SUPPORT_COSINES = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 K = 3
-
-
-def squash(text: str) -> str:
-    return "".join(text.lower().split())
-
-
-def hits(text: str, gold: list[list[str]]) -> bool:
-    flat = squash(text)
-    return any(all(squash(term) in flat for term in alternative) for alternative in gold)
 
 
 @dataclass

@@ -13,9 +13,11 @@ travel: nothing any corpus covers). Three kinds of item: `answerable` (gold text
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,15 +54,17 @@ def squash(text: str) -> str:
     return "".join(text.lower().split())
 
 
-def hits(text: str, gold: tuple[tuple[str, ...], ...]) -> bool:
+def hits(text: str, gold: Sequence[Sequence[str]]) -> bool:
     """A quote hits when, lower-cased and without whitespace, it holds every term of one alternative."""
     flat = squash(text)
     return any(all(squash(term) in flat for term in alternative) for alternative in gold)
 
 
+@functools.cache
 def cue_starts(path: Path) -> list[tuple[str, str]]:
     """(start HH:MM:SS, text) of each cue of a WebVTT or SubRip file, read by the eval set's own
-    checker (../shared/eval/corpora/check.py), independently of the engine's parser."""
+    checker (../shared/eval/corpora/check.py), independently of the engine's parser. Read once per
+    file: calibrate.py asks for the same transcripts at every grid point."""
     spec = importlib.util.spec_from_file_location("eval_check", SHARED / "check.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

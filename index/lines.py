@@ -71,6 +71,20 @@ def is_markup(stripped: str) -> bool:
     return bool(TAG_LINE.match(stripped) or MDX_STATEMENT.match(stripped) or TEMPLATE_BLOCK.match(stripped))
 
 
+def markup_lines(raw: list[tuple[int, str]]) -> set[int]:
+    """Numbers of the lines of `raw` (raw_lines) that are markup: is_markup lines, and every line of
+    a tag that spans lines (<CourseFloatingBanner … />) up to the one ending in '>'."""
+    out: set[int] = set()
+    in_tag = False
+    for number, (_, line) in enumerate(raw):
+        stripped = line.strip()
+        starts_tag = bool(TAG_START.match(stripped))
+        if in_tag or starts_tag or is_markup(stripped):
+            out.add(number)
+            in_tag = (in_tag or starts_tag) and not stripped.endswith(">")
+    return out
+
+
 def _title_cased(content: str) -> bool:
     words = [w for w in re.findall(r"[A-Za-z][\w'’]*", content) if len(w) > 3]
     return len(words) >= 2 and sum(w[0].isupper() for w in words) / len(words) >= 0.6

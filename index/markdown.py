@@ -25,13 +25,10 @@ _ANCHOR = re.compile(r"\s*\[\[[^\]]*\]\]")
 def _blank_markup(text: str) -> str:
     """`text` with MDX/JSX markup lines turned to spaces (same length, same line breaks)."""
     chars = list(text)
-    in_tag = False
-    for offset, line in lines.raw_lines(text):
-        stripped = line.strip()
-        starts_tag = bool(lines.TAG_START.match(stripped))
-        if in_tag or starts_tag or lines.is_markup(stripped):
-            in_tag = (in_tag or starts_tag) and not stripped.endswith(">")
-            chars[offset : offset + len(line)] = " " * len(line)
+    raw = lines.raw_lines(text)
+    for number in lines.markup_lines(raw):
+        offset, line = raw[number]
+        chars[offset : offset + len(line)] = " " * len(line)
     return "".join(chars)
 
 

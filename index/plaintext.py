@@ -24,21 +24,15 @@ _CONTINUES = re.compile(r"^[a-z](?![A-Z])")  # a wrapped line goes on in lower c
 
 def classify(text: str) -> list[Line]:
     raw = lines.raw_lines(text)
+    markup = lines.markup_lines(raw)
     result: list[Line] = []
-    in_tag = False  # inside a tag that spans lines
     open_line = -1  # number of the line the last Line ends on, when that line may go on (wrapped)
     for number, (offset, line) in enumerate(raw):
         stripped = line.strip()
         start = offset + len(line) - len(line.lstrip())
         end = start + len(stripped)
         previous_open, open_line = open_line, -1
-        if in_tag:
-            in_tag = not stripped.endswith(">")
-            continue
-        if lines.TAG_START.match(stripped):
-            in_tag = True
-            continue
-        if not stripped or _RULE.match(stripped) or lines.IMAGE.match(stripped) or lines.is_markup(stripped) \
+        if number in markup or not stripped or _RULE.match(stripped) or lines.IMAGE.match(stripped) \
                 or _DIRECTIVE.match(stripped):
             continue
         md = _MD_HEADING.match(stripped)

@@ -118,12 +118,12 @@ def select(
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked:
         return "none", []
-    low = ranked[-1].score
-    scores = {c.sid: (c.score - low) / (ranked[0].score - low or 1.0) for c in candidates}  # 0 .. 1
     level = confidence.CONFIDENCE.judge(confidence.features(ranked, absent, background, question_chinese)) \
         if judge else "related"
     if level == "none":
         return level, []
+    low = ranked[-1].score
+    scores = {c.sid: (c.score - low) / (ranked[0].score - low or 1.0) for c in candidates}  # 0 .. 1
     floor = ranked[0].score * MIN_RELATIVE if judge else float("-inf")
     picks: list[Pick] = []
     fingerprints: list[str] = []
