@@ -16,7 +16,7 @@ from discord.utils import escape_markdown
 
 from index.records import Answer, CheckResult, Evidence, Quote, Source
 
-from .wording import NOTHING_ON_TOPIC, RELATED_HEADING
+from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_LIMIT = 256
@@ -71,23 +71,25 @@ def blockquote(text: str, limit: int) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())  # \r\n files too
 
 
-def citation(title: str, section: str, timestamp: str | None, url: str | None) -> str:
-    """— *Title* · § Section · [00:12:34](link to that moment)."""
-    parts = [f"*{plain(title, 200)}*"]
-    if section:
-        parts.append(f"§ {plain(section.split(' › ')[-1], SECTION_LIMIT)}")
-    if timestamp and url:
-        parts.append(f"[{timestamp}]({url})")
-    elif timestamp:
-        parts.append(timestamp)
-    elif url:
-        parts.append(f"[source]({url})")
+def citation(item: Quote | Evidence) -> str:
+    """— *Title* · § Section · [00:12:34](link to that moment) · machine transcript of talk.mp3."""
+    parts = [f"*{plain(item.title, 200)}*"]
+    if item.section:
+        parts.append(f"§ {plain(item.section.split(' › ')[-1], SECTION_LIMIT)}")
+    if item.timestamp and item.url:
+        parts.append(f"[{item.timestamp}]({item.url})")
+    elif item.timestamp:
+        parts.append(item.timestamp)
+    elif item.url:
+        parts.append(f"[source]({item.url})")
+    if item.transcript:
+        parts.append(f"{MACHINE_TRANSCRIPT} of {plain(item.source, 100)}")
     return "— " + " · ".join(parts)
 
 
 def quote_block(number: int, quote: Quote, budget: int = QUOTE_BUDGET) -> str:
     """A numbered quote with its citation; the quote is shortened to fit `budget`, never the citation."""
-    cite = citation(quote.title, quote.section, quote.timestamp, quote.url)
+    cite = citation(quote)
     if quote.also_in:
         cite += f"\n(same text in: {', '.join(plain(s, 100) for s in quote.also_in)})"
     room = max(40, budget - len(cite) - 12)
@@ -96,7 +98,7 @@ def quote_block(number: int, quote: Quote, budget: int = QUOTE_BUDGET) -> str:
 
 def evidence_block(number: int, item: Evidence) -> str:
     lines = [f"**[{number}] {item.stance}** ({item.match})",
-             blockquote(item.text, QUOTE_BUDGET), citation(item.title, item.section, item.timestamp, item.url)]
+             blockquote(item.text, QUOTE_BUDGET), citation(item)]
     for diff in item.differences[:5]:
         lines.append(f"differs: claimed “{plain(diff['claimed'], 100)}”, the source has “{plain(diff['source'], 100)}”")
     if item.reason:
@@ -191,7 +193,7 @@ def check_embeds(result: CheckResult) -> list[discord.Embed]:
 
 def verdict_line(number: int, result: CheckResult) -> str:
     first = result.evidence[0] if result.evidence else None
-    where = f" — {citation(first.title, first.section, first.timestamp, first.url)[2:]}" if first else ""
+    where = f" — {citation(first)[2:]}" if first else ""
     return f"**{number}.** {VERDICTS.get(result.verdict, result.verdict)}: “{plain(result.claim, 300)}”{where}"
 
 

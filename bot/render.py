@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import textwrap
 
-from index.records import Answer, CheckResult, Quote, Source
+from index.records import Answer, CheckResult, Evidence, Quote, Source
 
-from .wording import NOTHING_ON_TOPIC, RELATED_HEADING
+from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING
 
 VERDICTS = {
     "supported": "SUPPORTED by the sources",
@@ -19,19 +19,22 @@ VERDICTS = {
 }
 
 
-def citation(title: str, section: str, timestamp: str | None, url: str | None) -> str:
-    parts = [title]
-    if section:
-        parts.append(f"§ {section}")
-    if timestamp:
-        parts.append(f"at {timestamp}")
+def citation(item: Quote | Evidence) -> str:
+    """Title · § section · at 00:12:34 · machine transcript of talk.mp3, then the link on its own line."""
+    parts = [item.title]
+    if item.section:
+        parts.append(f"§ {item.section}")
+    if item.timestamp:
+        parts.append(f"at {item.timestamp}")
+    if item.transcript:
+        parts.append(f"{MACHINE_TRANSCRIPT} of {item.source}")
     line = " · ".join(parts)
-    return f"{line}\n      {url}" if url else line
+    return f"{line}\n      {item.url}" if item.url else line
 
 
 def _quote_block(number: int, quote: Quote) -> str:
     body = textwrap.indent(quote.text, "    > ", lambda _: True)
-    cite = citation(quote.title, quote.section, quote.timestamp, quote.url)
+    cite = citation(quote)
     extra = f"\n      (same text in: {', '.join(quote.also_in)})" if quote.also_in else ""
     return f"[{number}] {quote.source}\n{body}\n    — {cite}{extra}"
 
@@ -84,7 +87,7 @@ def render_check(result: CheckResult) -> str:
     lines.append(f"Verdict: {VERDICTS.get(result.verdict, result.verdict)}")
     for i, item in enumerate(result.evidence, start=1):
         body = textwrap.indent(item.text, "    > ", lambda _: True)
-        cite = citation(item.title, item.section, item.timestamp, item.url)
+        cite = citation(item)
         block = [f"[{i}] {item.stance} ({item.match}) — {item.source}\n{body}\n    — {cite}"]
         block += [f"      differs: claimed “{d['claimed']}”, source has “{d['source']}”" for d in item.differences]
         if item.reason:

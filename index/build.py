@@ -6,7 +6,8 @@ lexical.gloss_text); a multilingual model (the default) reads it as it is.
 The build is written into a fresh folder and published only when complete (store.publish),
 so an interrupted build leaves the previous index live. It is incremental: documents whose
 text is unchanged since the live index keep their vectors; only new and changed documents are
-embedded (a model or chunking change rebuilds everything).
+embedded (a model or chunking change rebuilds everything). Recordings are transcribed first
+(recordings.py); their transcripts are cached by content, so only new or changed ones are.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hashlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,15 @@ from .embed import Embedder
 from .ingest import DOCUMENT_SUFFIXES, discover, load_documents
 from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .manifest import MANIFEST_NAME
+from .recordings import (
+    CACHE_FOLDER,
+    Transcribed,
+    Transcriber,
+    WhisperTranscriber,
+    is_recording,
+    prune_cache,
+    transcribe_all,
+)
 from .records import Sentence, previous_in_paragraph
 from .search import is_chinese
 from .sentences import refers_back
@@ -65,11 +75,13 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     encoded: int = 0  # texts embedded by this build (sentences + chunks of new or changed documents)
+    transcribed: list[str] = field(default_factory=list)  # recordings transcribed by this build
     embed_seconds: float = 0.0  # time spent embedding them
 
     def summary(self) -> str:
+        heard = f"{len(self.transcribed)} recordings transcribed; " if self.transcribed else ""
         return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-                f"{len(self.unchanged)} unchanged; {self.encoded} texts embedded; {self.seconds:.1f} s")
+                f"{len(self.unchanged)} unchanged; {heard}{self.encoded} texts embedded; {self.seconds:.1f} s")
 
 
 @dataclass
@@ -143,15 +155,28 @@ def embedding_text(text: str, glosses: dict[str, str]) -> str:
     return gloss_text(text, glosses) if glosses else text
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None, live: IndexData | None = None) -> BuildReport:
+def transcribe_recordings(settings: Settings, transcriber: Callable[[], Transcriber] | None = None) -> Transcribed:
+    """WebVTT transcripts of the corpus's recordings (cached in the index folder by content)."""
+    recordings = [p for p in discover(settings.corpus_dir) if is_recording(p)]
+    if recordings:
+        log.info("      %d recordings: transcribing the new and changed ones", len(recordings))
+    factory = transcriber or (lambda: WhisperTranscriber(settings.asr_model, settings.model_dir))
+    return transcribe_all(recordings, settings.index_dir / CACHE_FOLDER, factory, settings.asr_model)
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None, live: IndexData | None = None,
+                transcriber: Callable[[], Transcriber] | None = None) -> BuildReport:
     """Build from settings.corpus_dir into settings.index_dir and make it the live index.
-    `live`: the current index when the caller has it loaded (its vectors are reused)."""
+    `live`: the current index when the caller has it loaded (its vectors are reused);
+    `transcriber`: makes the speech recogniser for recordings (default: settings.asr_model)."""
     started = time.perf_counter()
     require_documents(settings.corpus_dir)
     with build_lock(settings.index_dir):
         fingerprint = corpus_fingerprint(settings.corpus_dir)
         log.info("[1/5] reading documents in %s", settings.corpus_dir)
-        documents, skipped = load_documents(settings.corpus_dir)
+        heard = transcribe_recordings(settings, transcriber)
+        documents, skipped = load_documents(settings.corpus_dir, heard.texts)
+        skipped = heard.skipped + skipped
         if not documents:
             raise CorpusEmpty(f"no readable documents ({FORMATS}) in {settings.corpus_dir}")
         sentences = [s for doc in documents for s in doc.sentences]
@@ -212,11 +237,13 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
             glosses=glosses,
             common=lexicon.common,
             path=settings.index_dir,
+            transcripts={d.source.transcript: heard.texts[d.source.file] for d in documents if d.source.transcript},
         )
         build_dir = new_build_dir(settings.index_dir)
         write_build(build_dir, data)
         publish(settings.index_dir, build_dir)
-    report.path, report.skipped = build_dir, skipped
+        prune_cache(settings.index_dir / CACHE_FOLDER, heard.keys)
+    report.path, report.skipped, report.transcribed = build_dir, skipped, heard.transcribed
     report.documents, report.sentences, report.chunks = len(documents), len(sentences), len(chunks)
     report.seconds = time.perf_counter() - started
     log.info("index ready at %s: %s", build_dir, report.summary())

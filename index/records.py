@@ -23,6 +23,7 @@ class Source:
     url: str | None = None
     recording: str | None = None
     references: tuple[str, ...] = ()
+    transcript: str | None = None  # a recording's machine transcript: its WebVTT file in the build
     sha256: str = ""
 
     def as_dict(self) -> dict[str, object]:
@@ -37,6 +38,7 @@ class Source:
             "url": self.url,
             "recording": self.recording,
             "references": list(self.references),
+            "transcript": self.transcript,
             "sha256": self.sha256,
         }
 
@@ -91,6 +93,7 @@ class Quote:
     start: int = 0
     end: int = 0
     also_in: list[str] = field(default_factory=list)
+    transcript: str | None = None  # a recording's machine transcript (WebVTT file) the text comes from
 
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -104,6 +107,8 @@ class Quote:
         }
         if self.also_in:
             data["also_in"] = self.also_in
+        if self.transcript:
+            data["transcript"] = self.transcript
         return data
 
 
@@ -146,6 +151,7 @@ class Evidence:
     match: str  # "exact" | "near-exact" (a located quote) | "claim" (evidence for a claim)
     differences: list[dict] = field(default_factory=list)
     reason: str | None = None  # why this evidence decides, e.g. "different number: 6 million vs 60 million"
+    transcript: str | None = None  # as Quote.transcript
 
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -163,6 +169,8 @@ class Evidence:
             data["differences"] = self.differences
         if self.reason:
             data["reason"] = self.reason
+        if self.transcript:
+            data["transcript"] = self.transcript
         return data
 
 

@@ -12,6 +12,7 @@ Layout of the index folder:
         chunks.faiss       FAISS index of chunk vectors (inner product on unit vectors)
         sentence_vectors.npy   float32 unit vectors of the sentences
         bm25/              bm25s index of the sentences
+        transcripts/       the WebVTT machine transcript of each recording, named <file>.vtt
         bridge.json        English<->Chinese word maps and glosses for cross-language matching,
                            and how common each everyday word is (query word weights)
 A build killed halfway never touches CURRENT, so the previous build stays the live one.
@@ -27,7 +28,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -77,6 +78,7 @@ class IndexData:
     glosses: dict[str, str]
     common: dict[str, float]
     path: Path
+    transcripts: dict[str, str] = field(default_factory=dict)  # <file>.vtt -> WebVTT text (written, not loaded)
 
     def sentence_text(self, sid: int) -> str:
         s = self.sentences[sid]
@@ -142,6 +144,10 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         build_dir / "sources.json",
         [{**src.as_dict(), "text": text} for src, text in zip(data.sources, data.texts, strict=False)],
     )
+    if data.transcripts:
+        (build_dir / "transcripts").mkdir()
+        for name, text in data.transcripts.items():
+            (build_dir / "transcripts" / name).write_text(text, encoding="utf-8")
     bridge = {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses, "common": data.common}
     _write_json(build_dir / "bridge.json", bridge)
     manifest = dict(data.manifest)

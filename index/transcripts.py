@@ -67,6 +67,27 @@ def parse_subtitles(raw: str) -> list[Cue]:
     return cues
 
 
+def to_webvtt(cues: list[Cue], language: str | None = None) -> str:
+    """A WebVTT file of `cues`, with a `Language:` header (as YouTube writes it) when given."""
+    header = "WEBVTT" + (f"\nKind: captions\nLanguage: {language}" if language else "")
+    return header + "\n\n" + "\n\n".join(f"{_vtt_time(c.start)} --> {_vtt_time(max(c.end, c.start))}\n{c.text}"
+                                         for c in cues) + "\n"
+
+
+def _vtt_time(seconds: float) -> str:
+    millis = round(max(seconds, 0.0) * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def webvtt_language(raw: str) -> str | None:
+    """The `Language:` of a WebVTT file's header, if it has one."""
+    header = re.split(r"\r?\n\s*\r?\n", raw, maxsplit=1)[0]
+    match = re.search(r"^Language:[ \t]*(\S+)", header, re.MULTILINE)
+    return match[1] if match else None
+
+
 def parse_whisper(raw: str) -> list[Cue]:
     """Cues of Whisper-style JSON: {"segments": [{"start": s, "end": s, "text": "..."}]}."""
     try:

@@ -13,6 +13,7 @@ from index.embed import Embedder
 from index.engine import Engine
 from index.ingest import front_matter, load_documents
 from index.timestamps import format_hms
+from index.transcripts import Cue, parse_subtitles, to_webvtt, webvtt_language
 
 VTT = """WEBVTT
 Kind: captions
@@ -174,3 +175,12 @@ def test_transcript_quotes_link_to_their_moment(tmp_path: Path, settings: Settin
     assert answer.quotes[0].timestamp == "00:01:05" and answer.quotes[0].url.endswith("&t=65s")
     for cue_text in ("The cluster in Memphis now has twelve data halls,", "and each hall was built in weeks."):
         assert cue_text in VTT  # every cue of a quote is copied from the file as it stands
+
+
+def test_a_machine_transcript_is_written_as_webvtt_and_read_back_with_its_language() -> None:
+    cues = [Cue(0.66, 3.68, "The lock gates weigh 900 tons each."), Cue(3725.5, 3727.0, "下一句。")]
+    raw = to_webvtt(cues, "en")
+    assert raw.startswith("WEBVTT\nKind: captions\nLanguage: en\n\n00:00:00.660 --> 00:00:03.680\n")
+    assert "01:02:05.500 --> 01:02:07.000\n下一句。" in raw
+    assert parse_subtitles(raw) == cues and webvtt_language(raw) == "en"
+    assert webvtt_language(to_webvtt(cues)) is None
