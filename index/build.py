@@ -122,13 +122,19 @@ def _previous(settings: Settings, live: IndexData | None) -> _Previous | None:
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
-    """sha256 over the names and bytes of the documents and the manifest."""
+    """sha256 over the names and bytes of the documents and the manifest. Recordings count by size
+    and modification time instead (every one-shot `ask` checks this, and a video may be gigabytes):
+    a touched recording makes the index stale, and the rebuild finds its transcript in the cache."""
     digest = hashlib.sha256()
     paths = discover(corpus_dir) if corpus_dir.is_dir() else []
     manifest = corpus_dir / MANIFEST_NAME
     for path in [*paths, *([manifest] if manifest.is_file() else [])]:
         digest.update(path.name.encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        if is_recording(path):
+            info = path.stat()
+            digest.update(f"{info.st_size}:{info.st_mtime_ns}".encode())
+        else:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

@@ -189,3 +189,17 @@ def test_transcription_progress_gives_the_share_done_and_the_time_left(caplog: p
         now[0] = 30.0
         progress(150.0, 600.0)  # a quarter in 30 s: 90 s left
     assert [r.getMessage() for r in caplog.records] == ["transcribing talk.mp3: 25% of 10:00 done, about 1:30 left"]
+
+
+def test_another_model_from_a_local_folder_transcribes_again(tmp_path: Path, embedder: Embedder) -> None:
+    settings = _settings(tmp_path)
+    settings.corpus_dir.mkdir()
+    speak(LINES[:1], settings.corpus_dir / "locks.wav")
+    assert build_index(settings, embedder).transcribed == ["locks.wav"]
+    folder = str(asr_model.bundled_whisper_dir(settings.model_dir))  # QUOTEBOT_ASR_MODEL=<a local folder>
+    other = dataclasses.replace(settings, asr_model=folder)
+    assert asr_model.asr_location(folder, settings.model_dir) == folder
+    assert build_index(other, embedder).transcribed == ["locks.wav"]  # the cache is per model
+    assert len(list((settings.index_dir / "transcripts").glob("*.vtt"))) == 1  # the first model's is pruned
+    quote = Engine.load(other, embedder).ask("How heavy are the lock gates?").quotes[0]
+    assert quote.source == "locks.wav" and abs(_seconds(quote.timestamp or "") - LINES[0].at) <= 1
