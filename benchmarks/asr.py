@@ -1,5 +1,5 @@
 """Speech-recognition benchmark for recordings: real-time factor, word error rate and timing error
-of the transcripts the build makes (index/recordings.py), on clips espeak-ng speaks.
+of the transcripts the build makes (index/ingest/recordings.py), on clips espeak-ng speaks.
 
     python benchmarks/asr.py                      # Whisper base, as the build runs it
     python benchmarks/asr.py --models bundled:whisper-base /path/to/other-ct2-model
@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/
 from rapidfuzz.distance import Levenshtein
 from speech import Line, speak
 
-from index.asr_model import asr_location
 from index.config import BUNDLED_WHISPER, load_settings
+from index.ingest.asr_model import asr_location
 
 CLIPS = [
     [Line(1.0, "The lock gates weigh nine hundred tonnes each."),

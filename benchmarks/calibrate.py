@@ -7,7 +7,7 @@
 
 For each corpus in turn, everything fitted is fitted on the *other* corpora only and scored on
 this one: the ranking weights (a coarse grid, chosen for hit@1 + hit@3 averaged over corpora), then
-the two confidence models (index/confidence.py), logistic regressions whose cut-offs are set on the
+the two confidence models (index/answer/confidence.py), logistic regressions whose cut-offs are set on the
 training corpora to meet the targets there:
 * on_topic: answerable questions against off-topic ones; shows quotes for ON_TOPIC_KEEP of the
   answerable questions;
@@ -37,12 +37,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.suite import Corpus, Item, corpora, cue_starts, engine_for, expected_time, hits
-from index import confidence, quotes, search
+from index.answer import confidence, quotes
+from index.answer.confidence import ALWAYS, FEATURES, Confidence, Linear
 from index.calibration import CALIBRATION
-from index.confidence import ALWAYS, FEATURES, Confidence, Linear
 from index.engine import Engine, clean_question
-from index.lexical import Lexicon
-from index.search import Candidate, Searcher, Weights, is_chinese
+from index.retrieve import search
+from index.retrieve.lexical import Lexicon
+from index.retrieve.search import Candidate, Searcher, Weights, is_chinese
 
 K = 3
 ON_TOPIC_KEEP = 0.98  # share of the training corpora's answerable questions that must get quotes

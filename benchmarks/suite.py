@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.config import REPO_ROOT, load_settings
-from index.embed import Embedder
 from index.engine import Engine
+from index.retrieve.embed import Embedder
 
 HERE = Path(__file__).resolve().parent
 SHARED = REPO_ROOT.parent / "shared" / "eval" / "corpora"

@@ -154,14 +154,14 @@ def main(argv: list[str] | None = None, out=None) -> int:
 
 
 def _discord(settings: Settings) -> int:
-    from .discord_bot import serve
+    from .client import serve
 
     engine = Engine.load(settings)  # once, before connecting: every command shares it
     return _on_discord(serve(settings, engine))
 
 
 def _sync(settings: Settings) -> int:
-    from .discord_bot import sync_only
+    from .client import sync_only
 
     if not settings.discord_token:
         raise UsageError("sync needs DISCORD_TOKEN")

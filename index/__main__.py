@@ -11,9 +11,9 @@ from pathlib import Path
 
 from .build import CorpusEmpty, build_index
 from .config import ConfigError, Settings, load_settings
-from .embed import ModelError
 from .engine import index_problem
-from .store import IndexProblem, load_build
+from .retrieve.embed import ModelError
+from .storage.store import IndexProblem, load_build
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,14 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .background import backgrounds, probe_best
-from .chunk import chunk_text, make_chunks
 from .config import Settings
-from .embed import Embedder
-from .ingest import DOCUMENT_SUFFIXES, discover, load_documents
-from .lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
-from .manifest import MANIFEST_NAME
-from .recordings import (
+from .ingest.chunk import chunk_text, make_chunks
+from .ingest.documents import DOCUMENT_SUFFIXES, discover, load_documents
+from .ingest.manifest import MANIFEST_NAME
+from .ingest.recordings import (
     CACHE_FOLDER,
     Transcribed,
     Transcriber,
@@ -39,10 +36,13 @@ from .recordings import (
     transcribe_all,
 )
 from .records import Sentence, previous_in_paragraph
-from .search import is_chinese
-from .sentences import refers_back
-from .store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
-from .vectors import build_vector_index
+from .retrieve.background import backgrounds, probe_best
+from .retrieve.embed import Embedder
+from .retrieve.lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
+from .retrieve.search import is_chinese
+from .storage.store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
+from .storage.vectors import build_vector_index
+from .text.sentences import refers_back
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""The fitted values the engine reads: ranking weights (index/search.py) and the confidence models
-(index/confidence.py), kept in calibration.json beside this file and written only by
+"""The fitted values the engine reads: ranking weights (index/retrieve/search.py) and the confidence models
+(index/answer/confidence.py), kept in calibration.json beside this file and written only by
 benchmarks/calibrate.py (fitted across corpora, scored leave-one-corpus-out)."""
 
 from __future__ import annotations

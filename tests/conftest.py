@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from index.config import REPO_ROOT, Settings, load_settings
-from index.embed import Embedder
 from index.engine import Engine
+from index.retrieve.embed import Embedder
 
 CORPUS = REPO_ROOT / "corpus"
 

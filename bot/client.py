@@ -1,0 +1,236 @@
+"""The Discord client: one engine loaded once and shared, the command modules (loaded from one
+list, COMMAND_MODULES), mentions and DMs, one error handler, command sync, clean shutdown on SIGTERM.
+
+The engine (model + FAISS) runs on a small pool of worker threads, never on the event loop,
+so heartbeats and other users' commands keep flowing while a question is being answered.
+No message can ping anyone: mentions are disabled for every message the bot sends.
+
+Intents: `guilds` (commands and channels), `guild_messages` and `dm_messages` (to see
+messages that mention the bot, and DMs). The privileged message-content intent is not
+needed: Discord includes the text of messages that mention the bot, and of DMs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import importlib
+import logging
+import math
+import re
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from index.build import BuildReport, build_index
+from index.config import Settings
+from index.engine import BadQuestion, Engine
+
+from . import embeds
+from .cooldowns import Cooldowns
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# One module per command group, each with `setup(bot)` (bot/commands/); loaded in this order.
+COMMAND_MODULES = (
+    "bot.commands.answers",  # /ask, /check, the "Check citations" message menu
+    "bot.commands.lookup",  # /search
+    "bot.commands.info",  # /sources, /help
+    "bot.commands.admin",  # /reindex
+)
+
+ERROR_TEXT = "Something went wrong on our side while answering; it has been logged. Please try again."
+
+
+class QuoteBot(discord.Client):
+    def __init__(self, settings: Settings, engine: Engine | None, **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
+        self.settings = settings
+        self._engine = engine
+        self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="engine")
+        self.reindexing = False
+        self.cooldowns = Cooldowns(settings.cooldown_seconds)
+        self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.load_commands()
+
+    def load_commands(self) -> None:
+        """Add each command module's commands to the tree; a module that fails is logged and
+        skipped, and the others still load."""
+        for name in COMMAND_MODULES:
+            try:
+                importlib.import_module(name).setup(self)
+            except Exception:
+                log.exception("could not load the commands of %s", name)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("this client was started without an engine (sync only)")
+        return self._engine
+
+    async def run_engine(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a (blocking) engine call on a worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(function, *args))
+
+    async def reindex(self) -> BuildReport:
+        """Rebuild the index on a thread of its own and swap the new engine in; queries meanwhile
+        are answered by the old engine, and any query after the swap by the new one."""
+        self.reindexing = True
+        try:
+            old = self.engine
+            report, engine = await asyncio.to_thread(_rebuild, self.settings, old)
+            self._engine = engine  # one reference swap: in-flight queries finish on the old engine
+        finally:
+            self.reindexing = False
+        log.info("index rebuilt and swapped in: %s", report.summary())
+        return report
+
+    async def setup_hook(self) -> None:
+        if self.settings.sync_commands:
+            await sync_commands(self.tree, self.settings.discord_guild_id)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def close(self) -> None:
+        # discord.py keeps its "wait for the guilds, then dispatch READY" task running through
+        # close(); a bot closed while starting (SIGTERM just after connecting) would later
+        # dispatch READY into the closed client ("coroutine 'Client._run_event' was never
+        # awaited"). discord.py has no public handle on that task, hence the private attribute.
+        ready_task = getattr(self._connection, "_ready_task", None)
+        if ready_task is not None:
+            ready_task.cancel()
+        await super().close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- mentions and DMs ----------------------------------------------------------------
+
+    def question_in(self, message: discord.Message) -> str | None:
+        """The question of a message addressed to the bot (a mention or a DM), else None."""
+        if message.author.bot or self.user is None:
+            return None
+        if message.guild is not None and self.user not in message.mentions:
+            return None
+        return re.sub(rf"<@!?{self.user.id}>", " ", message.content).strip()
+
+    async def on_message(self, message: discord.Message) -> None:
+        question = self.question_in(message)
+        if question is None:
+            return
+        if not question:
+            await message.reply("Ask me a question after the mention, or type /help.", mention_author=False)
+            return
+        retry = self.cooldowns.retry_after(message.author.id)
+        if retry is not None:
+            await message.reply(cooldown_text(retry), mention_author=False)
+            return
+        try:
+            async with message.channel.typing():
+                answer = await self.run_engine(self.engine.ask, question)
+            await message.reply(embeds=embeds.answer_embeds(answer), mention_author=False)
+        except BadQuestion as exc:
+            await message.reply(f"Sorry: {exc}.", mention_author=False)
+        except Exception:
+            log.exception("answering a mention failed (user %s, channel %s)", message.author.id, message.channel.id)
+            await message.reply(ERROR_TEXT, mention_author=False)
+
+    # ---- errors ---------------------------------------------------------------------------
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Every failing command ends here: log it with context, tell the user something short and true."""
+        original = getattr(error, "original", error)
+        name = interaction.command.qualified_name if interaction.command else "(unknown command)"
+        if isinstance(error, app_commands.CommandOnCooldown):
+            text = cooldown_text(error.retry_after)
+        elif isinstance(original, BadQuestion):
+            text = f"Sorry: {original}."
+        elif isinstance(error, app_commands.MissingPermissions):
+            text = "You need the Manage Server permission to do that."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "That command works in a server, not in DMs."
+        elif isinstance(error, app_commands.CommandNotFound):
+            log.warning("unknown command %r from user %s", error.name, interaction.user.id)
+            text = "I don't know that command (yet): commands may still be updating. Try /help."
+        else:
+            log.error("command /%s failed for user %s in guild %s channel %s", name, interaction.user.id,
+                      interaction.guild_id, interaction.channel_id, exc_info=original)
+            text = ERROR_TEXT
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell user %s about the error in /%s", interaction.user.id, name)
+
+    async def on_error(self, event: str, *args: Any, **kwargs: Any) -> None:
+        log.exception("error in the %s event handler", event)
+
+
+def _rebuild(settings: Settings, old: Engine) -> tuple[BuildReport, Engine]:
+    report = build_index(settings, old.embedder, live=old.data)
+    return report, Engine.load(settings, old.embedder, old.questions)
+
+
+def cooldown_text(retry_after: float) -> str:
+    return f"Easy there: try again in {math.ceil(retry_after)} s."
+
+
+async def sync_commands(tree: app_commands.CommandTree, guild_id: int | None) -> None:
+    """Register the commands with Discord: on one development server (instant) or globally."""
+    if guild_id:
+        guild = discord.Object(id=guild_id)
+        tree.copy_global_to(guild=guild)
+        synced = await tree.sync(guild=guild)
+        log.info("synced %d commands to server %s", len(synced), guild_id)
+    else:
+        synced = await tree.sync()
+        log.info("synced %d global commands (they can take up to an hour to appear)", len(synced))
+
+
+async def serve(settings: Settings, engine: Engine, **options: Any) -> None:
+    """Run the bot until it is closed or the process gets SIGTERM / SIGINT."""
+    bot = QuoteBot(settings, engine, **options)
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread / not supported
+            loop.add_signal_handler(sig, lambda s=sig: _shutdown(bot, s))
+    try:
+        async with bot:
+            await bot.start(settings.discord_token or "")
+    finally:
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    log.info("bot stopped")
+
+
+_closing: set[asyncio.Task] = set()
+
+
+def _shutdown(bot: QuoteBot, sig: signal.Signals) -> None:
+    log.info("received %s, shutting down", sig.name)
+    task = asyncio.ensure_future(bot.close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def sync_only(settings: Settings) -> int:
+    """`python -m bot sync`: log in over HTTP, register the commands, exit."""
+    bot = QuoteBot(settings, None)
+    async with bot:
+        await bot.login(settings.discord_token or "")
+        await sync_commands(bot.tree, settings.discord_guild_id)
+    return 0

@@ -1,0 +1,32 @@
+"""/ask, /check and the "Check citations" message menu: questions and claims answered with quotes."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from .. import embeds
+from ..context import MAX_OPTION_CHARS, Client, heavy, respond
+
+
+def setup(bot: Client) -> None:
+    @bot.tree.command(name="ask", description="Answer a question with verbatim quotes from the sources")
+    @app_commands.describe(question="What do you want to know?")
+    @app_commands.check(heavy(bot))
+    async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
+        await respond(bot, interaction, bot.engine.ask, question, embeds.answer_embeds)
+
+    @bot.tree.command(name="check", description="Is a claim or quote supported, contradicted, or not in the sources?")
+    @app_commands.describe(claim="A claim or a quotation to check")
+    @app_commands.check(heavy(bot))
+    async def check(interaction: discord.Interaction, claim: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
+        await respond(bot, interaction, bot.engine.check, claim, embeds.check_embeds)
+
+    @bot.tree.context_menu(name="Check citations")
+    @app_commands.check(heavy(bot))
+    async def check_citations(interaction: discord.Interaction, message: discord.Message) -> None:
+        if not message.content.strip():
+            await interaction.response.send_message("That message has no text to check.", ephemeral=True)
+            return
+        await respond(bot, interaction, bot.engine.check_message, message.content, embeds.message_check_embeds,
+                      ephemeral=True)

@@ -1,0 +1,18 @@
+"""/sources and /help: what the bot quotes from, and how it works."""
+
+from __future__ import annotations
+
+import discord
+
+from .. import embeds
+from ..context import Client
+
+
+def setup(bot: Client) -> None:
+    @bot.tree.command(name="sources", description="The documents the bot quotes from")
+    async def sources(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embeds=embeds.sources_embeds(bot.engine.data.sources))
+
+    @bot.tree.command(name="help", description="What the bot does and how its citations work")
+    async def help_(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=embeds.help_embed(), ephemeral=True)

@@ -1,0 +1,54 @@
+"""What the command modules share: the client they run in, as a protocol (so they never import
+the client, bot/client.py), and the defer-run-followup pattern of the heavy commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import discord
+from discord import app_commands
+
+from index.build import BuildReport
+from index.config import Settings
+from index.engine import Engine
+
+from .cooldowns import Cooldowns
+
+T = TypeVar("T")
+MAX_OPTION_CHARS = 6000  # Discord's own limit for a string option
+
+
+class Client(Protocol):
+    """The parts of the Discord client that command handlers use."""
+
+    settings: Settings
+    cooldowns: Cooldowns
+    tree: app_commands.CommandTree
+    reindexing: bool
+
+    @property
+    def engine(self) -> Engine: ...
+
+    async def run_engine(self, function: Callable[..., T], *args: Any) -> T: ...
+
+    async def reindex(self) -> BuildReport: ...
+
+
+def heavy(bot: Client) -> Callable[[discord.Interaction], bool]:
+    """A command check: the command counts against the user's cooldown (raises when on it)."""
+
+    def check(interaction: discord.Interaction) -> bool:
+        bot.cooldowns.check(interaction.user.id)
+        return True
+
+    return check
+
+
+async def respond(bot: Client, interaction: discord.Interaction, work: Callable[[str], Any], text: str,
+                  render: Callable[[Any], list[discord.Embed]], ephemeral: bool = False) -> None:
+    """Defer at once (Discord wants a first response within 3 s), run the engine off the event
+    loop, send the rendered embeds as the followup. Errors go to the client's one handler."""
+    await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    result = await bot.run_engine(work, text)
+    await interaction.followup.send(embeds=render(result), ephemeral=ephemeral)

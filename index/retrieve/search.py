@@ -1,0 +1,127 @@
+"""Hybrid retrieval: FAISS dense search over chunks + BM25 over sentences, fused by rank.
+
+Returns candidate sentences (those inside the best chunks, plus the best lexical hits and the
+sentences closest in meaning) with the features quote selection needs: the sentence's cosine to
+the question, the share of the question's words it covers, normalised BM25, and whether it is in
+the question's language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..calibration import load_calibration
+from ..records import previous_in_paragraph
+from ..storage.store import IndexData
+from .lexical import Lexicon, Term
+
+RRF_K = 60
+DENSE_CHUNKS = 30
+LEXICAL_SENTENCES = 30
+LEXICAL_EXTRA = 10  # best lexical sentences added even when their chunk is not among the best
+DENSE_EXTRA = 10  # sentences closest in meaning, added even when their chunk is not among the best
+DENSE_EXTRA_MAX_SENTENCES = 100_000  # above this, no exact scan of all sentences per query (~10 ms here)
+TOP_CHUNKS = 8
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How a candidate sentence's features combine into its ranking score.
+
+    Fitted by benchmarks/calibrate.py across corpora (index/calibration.json); change them there,
+    not by hand. A weight of 0 drops a feature from the score only: BM25 and the chunk ranking
+    still choose the candidates.
+    """
+
+    meaning: float = 0.6
+    coverage: float = 0.2
+    lexical: float = 0.0
+    same_language: float = 0.0  # between equally good quotes, prefer the question's language
+
+
+WEIGHTS = Weights(**load_calibration()["weights"])
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def is_chinese(text: str) -> bool:
+    letters = sum(ch.isalpha() for ch in text)
+    return bool(letters) and len(_CJK.findall(text)) / letters > 0.3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    sid: int
+    dense: float  # cosine(question, sentence)
+    coverage: float  # share of the question's word weight the sentence (+ heading) contains
+    lexical: float  # BM25 normalised by the best BM25 score of the query
+    same_language: bool  # the sentence is in the question's language
+
+    @property
+    def score(self) -> float:
+        w = WEIGHTS
+        return (
+            w.meaning * self.dense
+            + w.coverage * self.coverage
+            + w.lexical * self.lexical
+            + w.same_language * self.same_language
+        )
+
+
+class Searcher:
+    """Stateless over a loaded index: everything here is array work, no model calls."""
+
+    def __init__(self, data: IndexData, lexicon: Lexicon) -> None:
+        self.data = data
+        self.lexicon = lexicon
+        self.chinese = np.array([is_chinese(data.sentence_text(i)) for i in range(len(data.sentences))], dtype=bool)
+        self.previous = previous_in_paragraph(data.sentences)  # the sentence before each in its paragraph, or -1
+        self.sentence_chunk = np.zeros(len(data.sentences), dtype=np.int64)  # first chunk holding each sentence
+        for cid in range(len(data.chunks) - 1, -1, -1):
+            chunk = data.chunks[cid]
+            self.sentence_chunk[chunk.first : chunk.last + 1] = cid
+
+    def candidates(
+        self,
+        query_vector: np.ndarray,
+        terms: list[Term],
+        question_chinese: bool,
+        top_chunks: int = TOP_CHUNKS,
+    ) -> list[Candidate]:
+        data = self.data
+        n_dense = min(DENSE_CHUNKS, len(data.chunks))
+        _, dense_ids = data.chunk_index.search(query_vector.reshape(1, -1), n_dense)
+        dense_chunks = [int(c) for c in dense_ids[0] if c >= 0]
+        bm25 = self.lexicon.scores(terms)
+        best_bm25 = float(bm25.max()) if len(bm25) else 0.0
+        lexical_top = [int(s) for s in np.argsort(-bm25)[:LEXICAL_SENTENCES] if bm25[s] > 0]
+
+        # Reciprocal rank fusion of the dense chunk ranking and the chunks of the lexical hits.
+        lexical_chunks = list(dict.fromkeys(int(self.sentence_chunk[s]) for s in lexical_top))
+        fused: dict[int, float] = {}
+        for ranking in (dense_chunks, lexical_chunks):
+            for rank, cid in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+        best_chunks = sorted(fused, key=fused.__getitem__, reverse=True)[:top_chunks]
+        if not best_chunks:
+            return []
+        scan = len(data.sentences) <= DENSE_EXTRA_MAX_SENTENCES
+        sentence_cos = data.sentence_vectors @ query_vector if scan else None
+        dense_top = [] if sentence_cos is None else [int(i) for i in np.argsort(-sentence_cos)[:DENSE_EXTRA]]
+        in_chunks = (sid for cid in best_chunks for sid in range(data.chunks[cid].first, data.chunks[cid].last + 1))
+        ids = np.fromiter(dict.fromkeys([*in_chunks, *lexical_top[:LEXICAL_EXTRA], *dense_top]), dtype=np.int64)
+        dense = sentence_cos[ids] if sentence_cos is not None else data.sentence_vectors[ids] @ query_vector
+        coverage = self.lexicon.coverage(terms, ids, self.previous[ids])
+        lexical = bm25[ids] / best_bm25 if best_bm25 > 0 else np.zeros(len(ids), dtype=np.float32)
+        return [
+            Candidate(
+                sid=int(sid),
+                dense=float(d),
+                coverage=float(c),
+                lexical=float(lex),
+                same_language=bool(self.chinese[sid] == question_chinese),
+            )
+            for sid, d, c, lex in zip(ids, dense, coverage, lexical, strict=True)
+        ]
