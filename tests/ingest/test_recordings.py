@@ -7,13 +7,10 @@ import dataclasses
 import logging
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from killed_build import kill_build_at
 from speech import Line, speak
 
 from bot.render import citation, render_answer
@@ -152,18 +149,7 @@ def test_a_build_killed_while_transcribing_leaves_the_previous_index_usable(tmp_
     build_index(settings, embedder)
     pointer = (settings.index_dir / POINTER).read_text()
     speak(LINES, settings.corpus_dir / "locks.wav")
-    env = {**os.environ, "QUOTEBOT_CORPUS_DIR": str(settings.corpus_dir),
-           "QUOTEBOT_INDEX_DIR": str(settings.index_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "index", "build"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 120
-    for line in proc.stderr:
-        if "transcribing locks.wav" in line or time.monotonic() > deadline:
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    kill_build_at(settings, "transcribing locks.wav")  # killed while it transcribes
     assert (settings.index_dir / POINTER).read_text() == pointer
     data = load_build(settings.index_dir)
     assert [s.file for s in data.sources] == ["notes.txt"]

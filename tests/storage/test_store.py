@@ -6,14 +6,10 @@ import dataclasses
 import itertools
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from killed_build import kill_build_at
 
 from index.build import build_index
 from index.config import Settings
@@ -83,23 +79,7 @@ def test_build_killed_halfway_leaves_previous_index_usable(tiny_settings, embedd
     live = current_build(tiny_settings.index_dir)
     pointer_before = (tiny_settings.index_dir / POINTER).read_text()
     (tiny_settings.corpus_dir / "c.txt").write_text("Gamma memo\n\nThe bridge opened in May.\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "QUOTEBOT_CORPUS_DIR": str(tiny_settings.corpus_dir),
-        "QUOTEBOT_INDEX_DIR": str(tiny_settings.index_dir),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "index", "build"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 120
-    # kill it in the middle: while it embeds, before anything is published
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if "[4/5]" in line or time.monotonic() > deadline:
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    kill_build_at(tiny_settings, "[4/5]")  # killed while it embeds, before anything is published
     assert (tiny_settings.index_dir / POINTER).read_text() == pointer_before
     data = load_build(tiny_settings.index_dir)
     assert data.path == live and len(data.sources) == 2
