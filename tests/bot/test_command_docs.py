@@ -1,0 +1,18 @@
+"""docs/commands.md is generated from the command definitions, and kept up to date."""
+
+from __future__ import annotations
+
+from bot.command_docs import DOCS, current
+
+
+def test_docs_commands_md_matches_the_command_definitions() -> None:
+    assert DOCS.read_text(encoding="utf-8") == current(), "docs/commands.md is stale: run python -m bot.command_docs"
+
+
+def test_every_command_is_documented_with_its_options_and_permissions() -> None:
+    page = current()
+    for heading in ("## `/ask question:`", "## `/check claim:`", "## `/search query:`", "## `/sources`",
+                    "## `/help`", "## `/reindex`", "## Check citations (message menu)"):
+        assert heading in page
+    assert "| `question` | yes | What do you want to know? | 1–6000 characters |" in page
+    assert "Needs the Manage Server permission." in page and "In servers only, not in DMs." in page
