@@ -13,9 +13,9 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from index.build import CorpusEmpty
-from index.config import ConfigError, Settings, load_settings
-from index.engine import BadQuestion, Engine
+from index.config import Settings, load_settings
+from index.engine import Engine
+from index.errors import BadQuestion, ConfigError, CorpusEmpty
 
 from . import render
 

@@ -29,7 +29,8 @@ from discord import app_commands
 
 from index.build import BuildReport, build_index
 from index.config import Settings
-from index.engine import BadQuestion, Engine
+from index.engine import Engine
+from index.errors import BadQuestion
 
 from . import embeds
 from .cooldowns import Cooldowns

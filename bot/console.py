@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from index.engine import BadQuestion, Engine
+from index.engine import Engine
+from index.errors import BadQuestion
 
 from . import render
 

@@ -11,9 +11,10 @@ pure text functions they share, and config.py and records.py the settings and th
 between stages.
 """
 
-from .build import BuildReport, CorpusEmpty, build_index
-from .config import ConfigError, Settings, load_settings
-from .engine import BadQuestion, Engine
+from .build import BuildReport, build_index
+from .config import Settings, load_settings
+from .engine import Engine
+from .errors import BadQuestion, ConfigError, CorpusEmpty, IndexProblem, ModelError
 
-__all__ = ["BadQuestion", "BuildReport", "ConfigError", "CorpusEmpty", "Engine", "Settings", "build_index",
-           "load_settings"]
+__all__ = ["BadQuestion", "BuildReport", "ConfigError", "CorpusEmpty", "Engine", "IndexProblem", "ModelError",
+           "Settings", "build_index", "load_settings"]

@@ -9,11 +9,11 @@ import logging
 import sys
 from pathlib import Path
 
-from .build import CorpusEmpty, build_index
-from .config import ConfigError, Settings, load_settings
+from .build import build_index
+from .config import Settings, load_settings
 from .engine import index_problem
-from .retrieve.embed import ModelError
-from .storage.store import IndexProblem, load_build
+from .errors import ConfigError, CorpusEmpty, IndexProblem, ModelError
+from .storage.store import load_build
 
 
 def main(argv: list[str] | None = None) -> int:

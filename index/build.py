@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Settings
+from .errors import CorpusEmpty, IndexProblem
 from .ingest.chunk import chunk_text, make_chunks
 from .ingest.documents import DOCUMENT_SUFFIXES, discover, load_documents
 from .ingest.manifest import MANIFEST_NAME
@@ -40,7 +41,7 @@ from .retrieve.background import backgrounds, probe_best
 from .retrieve.embed import Embedder
 from .retrieve.lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
 from .retrieve.search import is_chinese
-from .storage.store import IndexData, IndexProblem, build_lock, load_build, new_build_dir, publish, write_build
+from .storage.store import IndexData, build_lock, load_build, new_build_dir, publish, write_build
 from .storage.vectors import build_vector_index
 from .text.sentences import refers_back
 
@@ -49,9 +50,6 @@ log = logging.getLogger(__name__)
 
 FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
 
-
-class CorpusEmpty(ValueError):
-    """The corpus folder is missing, or nothing in it could be indexed."""
 
 
 def require_documents(corpus_dir: Path) -> None:

