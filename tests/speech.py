@@ -52,3 +52,20 @@ def speak(lines: Sequence[Line], path: Path, tail: float = 1.0) -> float:
         out.setframerate(rate)
         out.writeframes(audio.tobytes())
     return end / rate
+
+
+ENCODERS = {".mp3": ("libmp3lame", 22050), ".m4a": ("aac", 22050), ".mp4": ("aac", 22050), ".webm": ("libopus", 48000)}
+
+
+def encode(wav: Path, out: Path) -> Path:
+    """`wav` re-encoded into the container and codec `out`'s suffix calls for (PyAV's FFmpeg)."""
+    import av
+
+    codec, rate = ENCODERS[out.suffix]
+    with av.open(str(wav)) as source, av.open(str(out), "w") as target:
+        stream = target.add_stream(codec, rate=rate)
+        for frame in source.decode(audio=0):
+            frame.pts = None
+            target.mux(stream.encode(frame))
+        target.mux(stream.encode(None))
+    return out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from killed_build import kill_build_at
-from speech import Line, speak
+from speech import Line, encode, speak
 
 from bot.render import citation, render_answer
 from index.answer.quotes import Pick
@@ -189,3 +189,20 @@ def test_another_model_from_a_local_folder_transcribes_again(tmp_path: Path, emb
     assert len(list((settings.index_dir / "transcripts").glob("*.vtt"))) == 1  # the first model's is pruned
     quote = Engine.load(other, embedder).ask("How heavy are the lock gates?").quotes[0]
     assert quote.source == "locks.wav" and abs(_seconds(quote.timestamp or "") - LINES[0].at) <= 1
+
+
+@pytest.fixture(scope="module")
+def whisper() -> WhisperTranscriber:
+    settings = load_settings()
+    return WhisperTranscriber(settings.asr_model, settings.model_dir)
+
+
+@pytest.mark.parametrize("suffix", [".mp3", ".m4a", ".mp4", ".webm"])
+def test_every_recording_format_is_transcribed_with_its_times(suffix: str, tmp_path: Path,
+                                                              whisper: WhisperTranscriber) -> None:
+    wav = tmp_path / "locks.wav"
+    speak(LINES[:1], wav)
+    transcript = whisper.transcribe(encode(wav, tmp_path / f"locks{suffix}"), lambda done, total: None)
+    assert transcript.language == "en" and abs(transcript.duration - 6) < 2
+    cue = next(c for c in transcript.cues if "lock gates" in c.text.lower())
+    assert abs(cue.start - LINES[0].at) <= 1
