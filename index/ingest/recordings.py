@@ -7,7 +7,9 @@ and kept in the index beside the build (storage/store.py), so every quote can be
 * Times: faster-whisper's VAD filter and word timestamps are on. Without them, segment times snap
   to Whisper's 30-second windows and a silence can produce a repeated, invented segment. A cue
   starts at its first word.
-* Language: detected per file by Whisper.
+* Language: detected per file by Whisper. Whisper writes Chinese in a mix of simplified and
+  traditional characters ("廣州市佛地产"); Chinese transcripts are converted to simplified
+  characters (OpenCC t2s), so that one script is searched and quoted.
 * Incremental: a transcript is cached under the sha256 of the recording's bytes and the model's
   name (`<index>/transcripts/`), so a rebuild transcribes only new or changed recordings, and a
   build interrupted during transcription keeps what it finished (the live index is untouched).
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
+from ..storage.checksums import sha256_file
 from .transcripts import Cue, to_webvtt
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 RECORDING_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".mp4", ".webm"})
 PROGRESS_SECONDS = 10.0  # wall-clock seconds between progress lines in the build log
 CACHE_FOLDER = "transcripts"
+TRANSCRIPT_VERSION = 2  # part of the cache key: bump when what a transcript holds changes (2: simplified Chinese)
 
 Progress = Callable[[float, float], None]  # (seconds of audio done, seconds in all)
 
@@ -104,7 +108,15 @@ class WhisperTranscriber:
             raise TranscriptionError(f"cannot decode the audio ({exc})") from None
         log.info("%s: language %s (p=%.2f), %d segments", path.name, info.language, info.language_probability,
                  len(cues))
+        if info.language == "zh":
+            cues = [Cue(c.start, c.end, _simplified(c.text)) for c in cues]
         return Transcript(info.language, float(info.duration), cues)
+
+
+def _simplified(text: str) -> str:
+    import opencc
+
+    return opencc.OpenCC("t2s").convert(text)
 
 
 class ProgressLog:
@@ -144,12 +156,8 @@ class Transcribed:
 
 
 def cache_key(path: Path, model: str) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    digest.update(b"\0" + model.encode("utf-8"))
-    return digest.hexdigest()
+    """The recording's transcript's name in the cache: its bytes, the model, the transcript version."""
+    return hashlib.sha256(f"{sha256_file(path)}\0{model}\0{TRANSCRIPT_VERSION}".encode()).hexdigest()
 
 
 def transcribe_all(paths: Iterable[Path], cache_dir: Path, transcriber: Callable[[], Transcriber],

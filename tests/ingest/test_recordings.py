@@ -107,6 +107,8 @@ def test_the_language_is_detected_per_recording(recorded: Recorded) -> None:
     assert sources["locks.wav"].language == "en"
     assert sources["aishell.wav"].language == "zh"
     assert sources["aishell.wav"].kind == "machine transcript" and sources["notes.txt"].transcript is None
+    chinese = load_build(recorded.settings.index_dir).texts[list(sources).index("aishell.wav")]
+    assert "广州" in chinese and "廣" not in chinese  # Whisper's mixed scripts, written in simplified characters
 
 
 def test_without_a_recording_url_the_citation_gives_the_file_and_the_time(recorded: Recorded,
