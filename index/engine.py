@@ -221,7 +221,7 @@ class Engine:
             "section": sentence.section,
             "timestamp": format_hms(sentence.timestamp),
             "url": citation_url(source.url, source.recording, sentence.timestamp),
-            "transcript": str(self.data.path / "transcripts" / source.transcript) if source.transcript else None,
+            "transcript": str(self.data.transcript_file(source.transcript)) if source.transcript else None,
         }
 
 

@@ -27,14 +27,13 @@ from .lines import has_word
 from .manifest import load_manifest
 from .markdown import classify as markdown_structure
 from .plaintext import classify as plaintext_structure
-from .recordings import RECORDING_SUFFIXES
+from .recordings import RECORDING_SUFFIXES, is_recording
 from .transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, parse_cues, transcript_sentences, webvtt_language
 
 log = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
-TEXT_SUFFIXES = {".txt"} | MARKDOWN_SUFFIXES | TRANSCRIPT_SUFFIXES
-DOCUMENT_SUFFIXES = TEXT_SUFFIXES | RECORDING_SUFFIXES
+DOCUMENT_SUFFIXES = {".txt"} | MARKDOWN_SUFFIXES | TRANSCRIPT_SUFFIXES | RECORDING_SUFFIXES
 MACHINE_TRANSCRIPT = "machine transcript"  # the kind of a recording's source
 SECTION_SEP = " › "
 
@@ -87,7 +86,7 @@ def load_documents(corpus_dir: Path, transcripts: Mapping[str, str] | None = Non
     skipped: list[tuple[str, str]] = []
     untranscribed: set[str] = set()
     for path in discover(corpus_dir):
-        if path.suffix.lower() in RECORDING_SUFFIXES and path.name not in transcripts:
+        if is_recording(path) and path.name not in transcripts:
             untranscribed.add(path.name)
             continue
         try:

@@ -109,14 +109,11 @@ class WhisperTranscriber:
         log.info("%s: language %s (p=%.2f), %d segments", path.name, info.language, info.language_probability,
                  len(cues))
         if info.language == "zh":
-            cues = [Cue(c.start, c.end, _simplified(c.text)) for c in cues]
+            import opencc
+
+            simplified = opencc.OpenCC("t2s")
+            cues = [Cue(c.start, c.end, simplified.convert(c.text)) for c in cues]
         return Transcript(info.language, float(info.duration), cues)
-
-
-def _simplified(text: str) -> str:
-    import opencc
-
-    return opencc.OpenCC("t2s").convert(text)
 
 
 class ProgressLog:

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: bridge.json holds "common" (everyday-word weights)
 POINTER = "CURRENT"
+TRANSCRIPTS = "transcripts"  # the build's folder of WebVTT machine transcripts
 
 
 
@@ -68,6 +69,10 @@ class IndexData:
     common: dict[str, float]
     path: Path
     transcripts: dict[str, str] = field(default_factory=dict)  # <file>.vtt -> WebVTT text (written, not loaded)
+
+    def transcript_file(self, name: str) -> Path:
+        """Where a recording's machine transcript (Source.transcript) is kept in this build."""
+        return self.path / TRANSCRIPTS / name
 
     def sentence_text(self, sid: int) -> str:
         s = self.sentences[sid]
@@ -134,9 +139,9 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         [{**src.as_dict(), "text": text} for src, text in zip(data.sources, data.texts, strict=False)],
     )
     if data.transcripts:
-        (build_dir / "transcripts").mkdir()
+        (build_dir / TRANSCRIPTS).mkdir()
         for name, text in data.transcripts.items():
-            (build_dir / "transcripts" / name).write_text(text, encoding="utf-8")
+            (build_dir / TRANSCRIPTS / name).write_text(text, encoding="utf-8")
     bridge = {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses, "common": data.common}
     _write_json(build_dir / "bridge.json", bridge)
     manifest = dict(data.manifest)
