@@ -69,3 +69,17 @@ def encode(wav: Path, out: Path) -> Path:
             target.mux(stream.encode(frame))
         target.mux(stream.encode(None))
     return out
+
+
+def video_without_sound(out: Path, frames: int = 10) -> Path:
+    """A short MPEG-4 video with no audio stream at all (PyAV's FFmpeg)."""
+    import av
+
+    with av.open(str(out), "w") as target:
+        stream = target.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), dtype=np.uint8), format="rgb24")
+            target.mux(stream.encode(frame))
+        target.mux(stream.encode(None))
+    return out

@@ -93,19 +93,23 @@ class WhisperTranscriber:
 
     def transcribe(self, path: Path, progress: Progress) -> Transcript:
         import av
+        from faster_whisper.audio import decode_audio
 
         model = self._load()
         try:
-            segments, info = model.transcribe(str(path), vad_filter=True, word_timestamps=True)
-            cues = []
-            for segment in segments:  # decoding runs as the segments are read
-                text = segment.text.strip()
-                if text:
-                    start = segment.words[0].start if segment.words else segment.start
-                    cues.append(Cue(float(start), float(segment.end), text))
-                progress(float(segment.end), float(info.duration))
+            audio = decode_audio(str(path), sampling_rate=model.feature_extractor.sampling_rate)
         except (av.error.FFmpegError, OSError) as exc:
             raise TranscriptionError(f"cannot decode the audio ({exc})") from None
+        except IndexError:  # PyAV opened the file but found no audio stream in it
+            raise TranscriptionError("cannot decode the audio (no sound track)") from None
+        segments, info = model.transcribe(audio, vad_filter=True, word_timestamps=True)
+        cues = []
+        for segment in segments:  # the model runs as the segments are read
+            text = segment.text.strip()
+            if text:
+                start = segment.words[0].start if segment.words else segment.start
+                cues.append(Cue(float(start), float(segment.end), text))
+            progress(float(segment.end), float(info.duration))
         log.info("%s: language %s (p=%.2f), %d segments", path.name, info.language, info.language_probability,
                  len(cues))
         if info.language == "zh":

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from killed_build import kill_build_at
-from speech import Line, encode, speak
+from speech import Line, encode, speak, video_without_sound
 
 from bot.render import citation, render_answer
 from index.answer.quotes import Pick
@@ -133,12 +132,15 @@ def test_an_undecodable_recording_is_skipped_with_a_warning(tmp_path: Path, embe
     settings = _settings(tmp_path)
     settings.corpus_dir.mkdir()
     (settings.corpus_dir / "notes.txt").write_text(NOTES, encoding="utf-8")
-    (settings.corpus_dir / "broken.mp3").write_bytes(os.urandom(5000))
+    (settings.corpus_dir / "broken.mp3").write_bytes(b"not audio at all\n" * 300)
+    video_without_sound(settings.corpus_dir / "silent.mp4")  # FFmpeg opens it, but there is nothing to hear
     with caplog.at_level(logging.WARNING):
         report = build_index(settings, embedder)
-    assert [name for name, _ in report.skipped] == ["broken.mp3"]
-    assert "cannot decode" in report.skipped[0][1]
-    assert any("skipping broken.mp3" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert [name for name, _ in report.skipped] == ["broken.mp3", "silent.mp4"]
+    assert all("cannot decode" in reason for _, reason in report.skipped)
+    assert "no sound track" in report.skipped[1][1]
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("skipping broken.mp3" in m for m in warned) and any("skipping silent.mp4" in m for m in warned)
     answer = Engine.load(settings, embedder).ask("How many people live in Paris?")  # nothing else lost
     assert answer.confidence == "answer" and "two million" in answer.quotes[0].text
 
