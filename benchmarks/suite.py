@@ -2,8 +2,8 @@
 
 Corpora (each its own index, its own questions):
 * `bundled`: corpus/ with benchmarks/questions.jsonl and heldout.jsonl (the xAI all-hands);
-* the four in ../shared/eval/corpora/ (real public documents, questions written for this project);
-* our own in benchmarks/corpora/ (real public documents; sources in benchmarks/corpora/SOURCES.md).
+* the others in benchmarks/corpora/ (real public documents, questions written for this project;
+  each file's source in benchmarks/corpora/SOURCES.md; checked by benchmarks/check_corpora.py).
 
 Every corpus is also asked the off-topic questions of benchmarks/offtopic.jsonl (cooking, sport,
 travel: nothing any corpus covers). Three kinds of item: `answerable` (gold text given), `trap`
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.util
 import json
 import logging
 from collections.abc import Sequence
@@ -25,8 +24,9 @@ from index.config import REPO_ROOT, load_settings
 from index.engine import Engine
 from index.retrieve.embed import Embedder
 
+from benchmarks.check_corpora import parse_cues
+
 HERE = Path(__file__).resolve().parent
-SHARED = REPO_ROOT.parent / "shared" / "eval" / "corpora"
 OWN = HERE / "corpora"
 INDEXES = HERE / "results" / "indexes"
 log = logging.getLogger(__name__)
@@ -62,13 +62,10 @@ def hits(text: str, gold: Sequence[Sequence[str]]) -> bool:
 
 @functools.cache
 def cue_starts(path: Path) -> list[tuple[str, str]]:
-    """(start HH:MM:SS, text) of each cue of a WebVTT or SubRip file, read by the eval set's own
-    checker (../shared/eval/corpora/check.py), independently of the engine's parser. Read once per
-    file: calibrate.py asks for the same transcripts at every grid point."""
-    spec = importlib.util.spec_from_file_location("eval_check", SHARED / "check.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.parse_cues(path.read_text(encoding="utf-8-sig"))
+    """(start HH:MM:SS, text) of each cue of a WebVTT or SubRip file, read by the corpora's own
+    checker (check_corpora.py), independently of the engine's parser. Read once per file:
+    calibrate.py asks for the same transcripts at every grid point."""
+    return parse_cues(path.read_text(encoding="utf-8-sig"))
 
 
 def expected_time(cues: list[tuple[str, str]], quote: str, gold_time: str) -> str | None:
@@ -115,8 +112,7 @@ def _folder(folder: Path) -> Corpus:
 
 
 def corpora(names: list[str] | None = None) -> list[Corpus]:
-    folders = sorted(p.parent for p in SHARED.glob("*/questions.jsonl")) + sorted(
-        p.parent for p in OWN.glob("*/questions.jsonl"))
+    folders = sorted(p.parent for p in OWN.glob("*/questions.jsonl"))
     found = [_bundled()] + [_folder(f) for f in folders]
     return [c for c in found if names is None or c.name in names]
 
