@@ -1,0 +1,205 @@
+"""The question log on real SQLite: records, votes, retention, migrations, and its faults (a corrupt
+file, an unwritable folder, a full disk, a process SIGKILLed while writing)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.question_log import DAY, SCHEMA_VERSION, Entry, LoggedQuote, LogUnavailable, QuestionLog, new_record_id
+from index.config import REPO_ROOT
+
+
+def entry(question: str = "How many GPUs?", asked_at: float | None = None, confidence: str = "answer") -> Entry:
+    return Entry(id=new_record_id(), asked_at=time.time() if asked_at is None else asked_at, question=question,
+                 guild_id=1, channel_id=2, dm=False, user_hash="h" * 32, confidence=confidence, latency_ms=12.5,
+                 via="ask", quotes=(LoggedQuote("a.md", 10, 20, "0123456789"),))
+
+
+@pytest.fixture()
+def qlog(tmp_path: Path):
+    log = QuestionLog(tmp_path / "q.sqlite3").start()
+    yield log
+    log.close()
+
+
+def test_records_votes_and_a_changed_vote(qlog: QuestionLog) -> None:
+    first = entry()
+    qlog.record(first).result(5)
+    assert qlog.vote(first.id, "u1", 1).result(5) is True
+    assert qlog.vote(first.id, "u2", 1).result(5) is True
+    assert qlog.vote(first.id, "u1", -1).result(5) is True  # u1 changes their mind: one vote each
+    stored = qlog.answer(first.id).result(5)
+    assert stored is not None and (stored.up, stored.down) == (1, 1)
+    assert stored.quotes == first.quotes and stored.question == first.question and stored.user_hash == "h" * 32
+    assert qlog.vote(12345, "u1", 1).result(5) is False  # not on record
+    assert qlog.answer(12345).result(5) is None
+
+
+def test_wal_schema_version_and_raw_ids_never_stored(qlog: QuestionLog) -> None:
+    qlog.record(entry()).result(5)
+    with sqlite3.connect(qlog.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        columns = {row[1] for table in ("answers", "votes") for row in conn.execute(f"PRAGMA table_info({table})")}
+    assert not {"user_id", "user_name", "author"} & columns
+
+
+def test_migrates_an_older_schema_forward(tmp_path: Path) -> None:
+    from bot.question_log import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # a version-1 log, as the first release wrote it
+        conn.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+        conn.execute("INSERT INTO answers VALUES (7, ?, 'old question', 1, 2, 0, 'h', 'none', 5.0, 'ask')",
+                     (time.time(),))
+    log = QuestionLog(path).start()
+    try:
+        assert log.answer(7).result(5).question == "old question"
+        log.set_autoanswer(99, 1, True).result(5)  # a table of version 2
+        assert log.autoanswer_channels().result(5) == {99}
+    finally:
+        log.close()
+
+
+def test_retention_prunes_old_answers_at_start(tmp_path: Path) -> None:
+    log = QuestionLog(tmp_path / "q.sqlite3", retention_days=90).start()
+    old, recent = entry(asked_at=time.time() - 91 * DAY), entry(asked_at=time.time() - 89 * DAY)
+    log.record(old).result(5)
+    log.record(recent).result(5)
+    log.vote(old.id, "u", 1).result(5)
+    log.close()
+    log = QuestionLog(tmp_path / "q.sqlite3", retention_days=90).start()
+    try:
+        assert log.answer(old.id).result(5) is None and log.answer(recent.id).result(5) is not None
+        assert log.vote(old.id, "u", -1).result(5) is False
+        with sqlite3.connect(log.path) as conn:  # the quotes and votes went with it
+            assert conn.execute("SELECT count(*) FROM votes").fetchone()[0] == 0
+            assert conn.execute("SELECT count(*) FROM quotes").fetchone()[0] == 1
+    finally:
+        log.close()
+
+
+def test_a_corrupt_file_is_moved_aside_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "q.sqlite3"
+    path.write_bytes(b"this is not an SQLite database " * 200)
+    with caplog.at_level(logging.WARNING):
+        log = QuestionLog(path).start()
+    try:
+        moved = [p for p in tmp_path.iterdir() if p.name.startswith("q.sqlite3.corrupt-")]
+        assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not")
+        warning = next(r.getMessage() for r in caplog.records if "corrupt" in r.getMessage())
+        assert str(path) in warning and str(moved[0]) in warning
+        first = entry()
+        log.record(first).result(5)  # a fresh log works
+        assert log.answer(first.id).result(5) is not None
+    finally:
+        log.close()
+
+
+def test_a_damaged_page_is_caught_by_the_integrity_check(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "q.sqlite3"
+    log = QuestionLog(path).start()
+    for i in range(300):
+        log.record(entry(f"question {i} " + "x" * 200))
+    log.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[4096 * 3: 4096 * 3 + 2000] = os.urandom(2000)  # scribble over a b-tree page
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        log = QuestionLog(path).start()
+    try:
+        assert any("corrupt" in r.getMessage() and str(path) in r.getMessage() for r in caplog.records)
+        assert log.entries(0).result(5) == []
+    finally:
+        log.close()
+
+
+def test_an_unwritable_log_warns_once_and_fails_fast(caplog: pytest.LogCaptureFixture) -> None:
+    # /proc refuses new files even to root (tests may run as root, which ignores chmod).
+    with caplog.at_level(logging.WARNING):
+        log = QuestionLog(Path("/proc/quotebot-questions.sqlite3")).start()
+        try:
+            for _ in range(5):
+                with pytest.raises(LogUnavailable):
+                    log.record(entry()).result(5)
+        finally:
+            log.close()
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cannot open the question log /proc/quotebot-questions.sqlite3" in \
+        warnings[0].getMessage()
+
+
+def test_a_full_disk_warns_once_and_recovers(qlog: QuestionLog, caplog: pytest.LogCaptureFixture) -> None:
+    qlog.record(entry()).result(5)
+    pages = qlog.call(lambda c: c.execute("PRAGMA page_count").fetchone()[0]).result(5)
+    qlog.call(lambda c: c.execute(f"PRAGMA max_page_count={pages}")).result(5)  # SQLITE_FULL from here on
+    with caplog.at_level(logging.WARNING):
+        failures = 0
+        for i in range(40):
+            try:
+                qlog.record(entry(f"{i} " + "y" * 3000)).result(5)
+            except LogUnavailable:
+                failures += 1
+    assert failures > 0
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "database or disk is full" in warnings[0].getMessage()
+    qlog.call(lambda c: c.execute("PRAGMA max_page_count=1073741823")).result(5)  # space again
+    later = entry()
+    qlog.record(later).result(5)
+    assert qlog.answer(later.id).result(5) is not None
+
+
+KILLED_WRITER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from bot.question_log import Entry, LoggedQuote, QuestionLog, new_record_id
+    log = QuestionLog(Path(sys.argv[1])).start()
+    i = 0
+    while True:
+        futures = []
+        for _ in range(20):
+            i += 1
+            e = Entry(new_record_id(), time.time(), f"question {i}", 1, 2, False, "h", "answer", 1.0, "ask",
+                      (LoggedQuote("a.md", 0, 5, "hello"),))
+            futures.append((e.id, log.record(e)))
+        for record_id, future in futures:
+            future.result()
+            print(record_id, flush=True)  # committed
+""")
+
+
+def test_sigkill_while_writing_keeps_every_committed_row(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    process = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE,
+                               text=True, cwd=REPO_ROOT)
+    committed = []
+    try:
+        assert process.stdout is not None
+        while len(committed) < 2000:
+            line = process.stdout.readline()
+            assert line, "the writer stopped early"
+            committed.append(int(line))
+    finally:
+        os.kill(process.pid, signal.SIGKILL)  # in the middle of its next transactions
+        process.wait(10)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = {row[0] for row in conn.execute("SELECT id FROM answers")}
+    assert set(committed) <= stored
+    log = QuestionLog(path).start()  # and the bot's own open accepts it
+    try:
+        assert len(log.entries(0).result(10)) == len(stored)
+    finally:
+        log.close()
