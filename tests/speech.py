@@ -54,7 +54,10 @@ def speak(lines: Sequence[Line], path: Path, tail: float = 1.0) -> float:
     return end / rate
 
 
-ENCODERS = {".mp3": ("libmp3lame", 22050), ".m4a": ("aac", 22050), ".mp4": ("aac", 22050), ".webm": ("libopus", 48000)}
+ENCODERS = {".mp3": ("libmp3lame", 22050), ".m4a": ("aac", 22050), ".mp4": ("aac", 22050), ".webm": ("libopus", 48000),
+            ".flac": ("flac", 22050), ".ogg": ("libopus", 48000), ".oga": ("libopus", 48000),
+            ".opus": ("libopus", 48000), ".aac": ("aac", 22050), ".m4b": ("aac", 22050), ".mkv": ("libopus", 48000),
+            ".mov": ("aac", 22050), ".avi": ("libmp3lame", 22050)}
 
 
 def encode(wav: Path, out: Path) -> Path:

@@ -24,7 +24,7 @@ from ..records import Sentence, Source
 from ..text import timestamps
 from ..text.sentences import split_spans
 from .lines import has_word
-from .manifest import load_manifest
+from .manifest import MANIFEST_NAME, load_manifest
 from .markdown import classify as markdown_structure
 from .plaintext import classify as plaintext_structure
 from .recordings import RECORDING_SUFFIXES, is_recording
@@ -57,6 +57,16 @@ def discover(corpus_dir: Path) -> list[Path]:
         p
         for p in corpus_dir.iterdir()
         if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def unreadable_types(corpus_dir: Path) -> list[Path]:
+    """Files in corpus_dir that are no document type (by suffix), besides sources.toml and hidden files."""
+    return sorted(
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file() and p.suffix.lower() not in DOCUMENT_SUFFIXES and not p.name.startswith(".")
+        and p.name != MANIFEST_NAME
     )
 
 
@@ -96,6 +106,10 @@ def load_documents(corpus_dir: Path, transcripts: Mapping[str, str] | None = Non
             skipped.append((path.name, str(exc)))
             continue
         documents.append(document)
+    for path in unreadable_types(corpus_dir):
+        reason = f"not a type of document the bot reads ({path.suffix or 'no suffix'})"
+        log.warning("skipping %s: %s", path.name, reason)
+        skipped.append((path.name, reason))
     for name in sorted(set(manifest) - {d.source.file for d in documents} - {s[0] for s in skipped} - untranscribed):
         log.warning("sources.toml names %s, which is not in the corpus", name)
     return documents, skipped

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
@@ -35,7 +37,14 @@ from .transcripts import Cue, to_webvtt
 
 log = logging.getLogger(__name__)
 
-RECORDING_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".mp4", ".webm"})
+# Audio and video containers FFmpeg (through PyAV) decodes; the file's content decides how it is read,
+# the suffix only says that it is a recording. Subtitle and picture formats FFmpeg also opens are not here.
+AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".flac", ".ogg", ".oga", ".opus", ".aac", ".m4b", ".mka",
+                            ".wma", ".aif", ".aiff", ".aifc", ".mp2", ".amr", ".ac3", ".wv", ".ape", ".caf"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mkv", ".mov", ".avi", ".m4v", ".mpg", ".mpeg", ".m2ts",
+                            ".flv", ".wmv", ".3gp", ".3g2", ".ogv"})
+RECORDING_SUFFIXES = AUDIO_SUFFIXES | VIDEO_SUFFIXES
+SAMPLING_RATE = 16_000  # what Whisper listens at
 PROGRESS_SECONDS = 10.0  # wall-clock seconds between progress lines in the build log
 CACHE_FOLDER = "transcripts"
 TRANSCRIPT_VERSION = 2  # part of the cache key: bump when what a transcript holds changes (2: simplified Chinese)
@@ -92,16 +101,8 @@ class WhisperTranscriber:
         return self._model
 
     def transcribe(self, path: Path, progress: Progress) -> Transcript:
-        import av
-        from faster_whisper.audio import decode_audio
-
         model = self._load()
-        try:
-            audio = decode_audio(str(path), sampling_rate=model.feature_extractor.sampling_rate)
-        except (av.error.FFmpegError, OSError) as exc:
-            raise TranscriptionError(f"cannot decode the audio ({exc})") from None
-        except IndexError:  # PyAV opened the file but found no audio stream in it
-            raise TranscriptionError("cannot decode the audio (no sound track)") from None
+        audio = decode(path, model.feature_extractor.sampling_rate)
         segments, info = model.transcribe(audio, vad_filter=True, word_timestamps=True)
         cues = []
         for segment in segments:  # the model runs as the segments are read
@@ -118,6 +119,24 @@ class WhisperTranscriber:
             simplified = opencc.OpenCC("t2s")
             cues = [Cue(c.start, c.end, simplified.convert(c.text)) for c in cues]
         return Transcript(info.language, float(info.duration), cues)
+
+
+def decode(path: Path, sampling_rate: int = SAMPLING_RATE) -> np.ndarray:
+    """The recording's sound as mono samples at `sampling_rate`, decoded by FFmpeg (PyAV) the way
+    faster-whisper reads it; raises TranscriptionError for a file FFmpeg cannot decode, one without
+    a sound track, or one whose sound track is empty."""
+    import av
+    from faster_whisper.audio import decode_audio
+
+    try:
+        audio = decode_audio(str(path), sampling_rate=sampling_rate)
+    except (av.error.FFmpegError, OSError) as exc:
+        raise TranscriptionError(f"cannot decode the audio ({exc})") from None
+    except IndexError:  # PyAV opened the file but found no audio stream in it
+        raise TranscriptionError("cannot decode the audio (no sound track)") from None
+    if not len(audio):
+        raise TranscriptionError("cannot decode the audio (the sound track is empty)")
+    return audio
 
 
 class ProgressLog:
