@@ -113,6 +113,7 @@ class Settings:
     search_results: int = 25
     search_timeout: float = 300.0
     workers: int = 2
+    max_upload_mb: int = 25  # largest file /source add accepts
     # The question log (bot/question_log.py); None when QUOTEBOT_QUESTION_LOG=off
     question_log: Path | None = DEFAULT_QUESTION_LOG
     log_days: int = 90  # retention of the question log, in days
@@ -147,6 +148,7 @@ def load_settings() -> Settings:
         search_results=_int("QUOTEBOT_SEARCH_RESULTS", 25, 1, 100),
         search_timeout=_float("QUOTEBOT_SEARCH_TIMEOUT", 300.0, 1.0, 840.0),
         workers=_int("QUOTEBOT_WORKERS", 2, 1, 16),
+        max_upload_mb=_int("QUOTEBOT_MAX_UPLOAD_MB", 25, 1, 500),
         question_log=_question_log(),
         log_days=_int("QUOTEBOT_LOG_DAYS", 90, 1, 36500),
         log_salt=os.environ.get("QUOTEBOT_LOG_SALT", "").strip() or None,
