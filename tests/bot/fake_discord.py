@@ -26,6 +26,8 @@ BOT_USER = {"id": str(APP_ID), "username": "quotebot", "discriminator": "0", "gl
 GUILD_ID = 900000000000000100
 CHANNEL_ID = 900000000000000200
 HEARTBEAT_MS = 500
+FORUM_ID = 900000000000000300  # a forum channel of the fake server (guild_payload)
+MESSAGE_CONTENT = 1 << 15  # the privileged Message Content intent
 TIMESTAMP = "2026-11-23T08:00:00.000000+00:00"
 
 
@@ -46,6 +48,38 @@ def message(message_id: int, content: str, author: dict[str, Any], **extra: Any)
             "edited_timestamp": None, "flags": 0, "components": [], **extra}
 
 
+def text_channel(channel_id: int = CHANNEL_ID, name: str = "general") -> dict[str, Any]:
+    return {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None,
+            "rate_limit_per_user": 0, "flags": 0}
+
+
+def forum_channel(channel_id: int = FORUM_ID, name: str = "questions") -> dict[str, Any]:
+    return {**text_channel(channel_id, name), "type": 15, "available_tags": [], "default_reaction_emoji": None,
+            "default_sort_order": None, "default_forum_layout": 0, "default_thread_rate_limit_per_user": 0}
+
+
+def thread_channel(thread_id: int, parent_id: int, name: str, owner_id: int) -> dict[str, Any]:
+    """A public thread (a forum post is one, with the id of its opening message)."""
+    return {"id": str(thread_id), "guild_id": str(GUILD_ID), "parent_id": str(parent_id), "owner_id": str(owner_id),
+            "name": name, "type": 11, "last_message_id": None, "message_count": 0, "member_count": 1,
+            "rate_limit_per_user": 0, "flags": 0, "total_message_sent": 0, "applied_tags": [],
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": TIMESTAMP,
+                                "locked": False}}
+
+
+def guild_payload(channels: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GUILD_CREATE for the fake server with these channels."""
+    everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "1024", "position": 0, "color": 0,
+                "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+    return {"id": str(GUILD_ID), "name": "Fake server", "icon": None, "owner_id": "1", "roles": [everyone],
+            "emojis": [], "stickers": [], "features": [], "member_count": 2, "members": [], "channels": channels,
+            "threads": [], "voice_states": [], "presences": [], "large": False, "unavailable": False,
+            "joined_at": TIMESTAMP, "premium_tier": 0, "system_channel_flags": 0, "verification_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
+            "preferred_locale": "en-US", "afk_timeout": 300}
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     """A JSON response with Discord's exact content type (discord.py compares it literally)."""
     return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
@@ -60,6 +94,7 @@ class Call:
     body: Any
     at: float  # time.monotonic()
     response: Any = None  # the JSON the fake answered with
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments, by file name
 
 
 @dataclass
@@ -73,6 +108,8 @@ class FakeDiscord:
     resumes: int = 0
     commands: dict[str, list[dict]] = field(default_factory=dict)  # scope ("global" / guild id) -> commands
     fail_next_followup: int = 0  # answer the next N followup POSTs with 400
+    refuse_intents: int = 0  # intent bits not enabled for the app: an IDENTIFY asking for one is closed with 4014
+    intents: int = 0  # the intents of the last IDENTIFY
     _ids: itertools.count = field(default_factory=lambda: itertools.count(910000000000000000))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
@@ -130,6 +167,10 @@ class FakeDiscord:
                     self.heartbeats.append(time.monotonic())
                     await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
                 elif op == 2:  # identify
+                    self.intents = payload["d"].get("intents", 0)
+                    if self.intents & self.refuse_intents:  # as Discord does when an intent is not enabled
+                        await ws.close(code=4014, message=b"Disallowed intent(s).")
+                        continue
                     self.identifies += 1
                     await self._send(ws, "READY", {
                         "v": 10, "user": BOT_USER, "guilds": [], "session_id": f"session-{self.identifies}",
@@ -167,16 +208,19 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         body: Any = None
+        files: dict[str, bytes] = {}
         if request.can_read_body:
             if request.content_type.startswith("multipart/"):
                 reader = await request.multipart()
                 async for part in reader:
                     if part.name == "payload_json":
                         body = json.loads(await part.text())
+                    elif part.filename:
+                        files[part.filename] = bytes(await part.read())
             else:
                 raw = await request.text()
                 body = json.loads(raw) if raw else None
-        call = Call(request.method, path, body, time.monotonic())
+        call = Call(request.method, path, body, time.monotonic(), files=files)
         response = self._answer(request.method, path, body)
         if isinstance(response, web.Response) and response.content_type == "application/json":
             call.response = json.loads(response.text or "null")
@@ -219,7 +263,10 @@ class FakeDiscord:
         if parts[0] == "channels" and parts[-1] == "typing":
             return web.Response(status=204)
         if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
-            return _json(self._bot_message(body))
+            return _json({**self._bot_message(body), "channel_id": parts[1]})
+        if parts[0] == "channels" and parts[2:3] == ["messages"] and parts[-1] == "threads" and method == "POST":
+            # a thread started from a message has the message's id
+            return _json(thread_channel(int(parts[3]), int(parts[1]), body["name"], APP_ID))
         return _json({"code": 0, "message": f"fake Discord has no {method} {path}"}, status=404)
 
     def _bot_message(self, body: dict, message_id: str | None = None) -> dict:
@@ -283,6 +330,16 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
+    async def slash_with(self, name: str, options: list[dict], resolved: dict | None = None, user_id: int = 42,
+                         permissions: str = "1024") -> str:
+        """/name with options as Discord sends them (typed options, subcommands, resolved channels)."""
+        command = next(c for cs in self.commands.values() for c in cs if c["name"] == name)
+        data = {"id": command["id"], "name": name, "type": 1, "options": options,
+                **({"resolved": resolved} if resolved else {})}
+        payload, token = self.interaction(data, user_id, permissions=permissions)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
     async def context_menu(self, name: str, target: dict, user_id: int = 42) -> str:
         command = next(c for cs in self.commands.values() for c in cs if c["name"] == name)
         data = {"id": command["id"], "name": name, "type": 3, "target_id": target["id"],
@@ -309,3 +366,37 @@ class FakeDiscord:
             data["channel_id"] = str(self.next_id())
         await self.dispatch("MESSAGE_CREATE", data)
         return data
+
+    # ---- servers, channels, threads and message content ------------------------------------
+
+    async def add_guild(self, channels: list[dict[str, Any]] | None = None) -> None:
+        """The bot joins the fake server with these channels (default: #general and a forum)."""
+        await self.dispatch("GUILD_CREATE", guild_payload(channels or [text_channel(), forum_channel()]))
+
+    def _content_for_bot(self, content: str, mentions_bot: bool, dm: bool) -> str:
+        """What Discord lets the bot read: without Message Content, a guild message's text is empty
+        unless it mentions the bot."""
+        return content if dm or mentions_bot or self.intents & MESSAGE_CONTENT else ""
+
+    async def channel_message(self, content: str, channel_id: int = CHANNEL_ID, user_id: int = 42) -> dict:
+        """A user posts in a server channel (or thread) without mentioning the bot."""
+        data = message(self.next_id(), self._content_for_bot(content, False, False), user(user_id),
+                       channel_id=str(channel_id), guild_id=str(GUILD_ID))
+        data["member"] = {k: v for k, v in member(user_id).items() if k != "user"}
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+    async def forum_post(self, title: str, content: str, forum_id: int = FORUM_ID, user_id: int = 42) -> dict:
+        """A user opens a forum post: THREAD_CREATE, then its opening message (same id) in the thread."""
+        thread_id = self.next_id()
+        thread = {**thread_channel(thread_id, forum_id, title, user_id), "newly_created": True}
+        await self.dispatch("THREAD_CREATE", thread)
+        data = message(thread_id, self._content_for_bot(content, False, False), user(user_id),
+                       channel_id=str(thread_id), guild_id=str(GUILD_ID), position=0)
+        data["member"] = {k: v for k, v in member(user_id).items() if k != "user"}
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+    def posts_in(self, channel_id: int | str) -> list[Call]:
+        """Messages the bot posted in a channel or thread."""
+        return [c for c in self.calls if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"]
