@@ -115,6 +115,12 @@ def load_documents(corpus_dir: Path, transcripts: Mapping[str, str] | None = Non
     return documents, skipped
 
 
+def read_document(path: Path) -> Document:
+    """One text or transcript file as a Document, without its metadata; raises SkipFile or
+    TranscriptError when it cannot be indexed (the message says why)."""
+    return _read_document(path, 0, {})
+
+
 def _read_document(path: Path, number: int, entry: dict, transcript: str | None = None) -> Document:
     """One corpus file as a Document; raises SkipFile / TranscriptError when it cannot be used.
     `transcript`: a recording's WebVTT transcript, read in place of the file."""
