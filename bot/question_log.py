@@ -338,19 +338,22 @@ class QuestionLog:
 
         return self.call(run)
 
-    def vote(self, answer_id: int, user_hash: str, vote: int) -> Future[bool]:
-        """Record (or replace) one user's vote, +1 or -1; False when the answer is not on record."""
+    def vote(self, answer_id: int, user_hash: str, vote: int) -> Future[str]:
+        """Record one user's vote on an answer, +1 or -1, replacing their earlier one. The result:
+        "missing" (the answer is not on record), "new", "changed" or "same"."""
         if vote not in (-1, 1):
             raise ValueError(f"a vote is +1 or -1, not {vote}")
 
-        def run(conn: sqlite3.Connection) -> bool:
+        def run(conn: sqlite3.Connection) -> str:
             if conn.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
-                return False
+                return "missing"
+            before = conn.execute("SELECT vote FROM votes WHERE answer_id = ? AND user_hash = ?",
+                                  (answer_id, user_hash)).fetchone()
             conn.execute(
                 "INSERT INTO votes (answer_id, user_hash, vote, voted_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, user_hash) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
                 (answer_id, user_hash, vote, time.time()))
-            return True
+            return "new" if before is None else "same" if before[0] == vote else "changed"
 
         return self.call(run)
 

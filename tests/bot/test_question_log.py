@@ -35,13 +35,14 @@ def qlog(tmp_path: Path):
 def test_records_votes_and_a_changed_vote(qlog: QuestionLog) -> None:
     first = entry()
     qlog.record(first).result(5)
-    assert qlog.vote(first.id, "u1", 1).result(5) is True
-    assert qlog.vote(first.id, "u2", 1).result(5) is True
-    assert qlog.vote(first.id, "u1", -1).result(5) is True  # u1 changes their mind: one vote each
+    assert qlog.vote(first.id, "u1", 1).result(5) == "new"
+    assert qlog.vote(first.id, "u2", 1).result(5) == "new"
+    assert qlog.vote(first.id, "u1", -1).result(5) == "changed"  # u1 changes their mind: one vote each
+    assert qlog.vote(first.id, "u1", -1).result(5) == "same"
     stored = qlog.answer(first.id).result(5)
     assert stored is not None and (stored.up, stored.down) == (1, 1)
     assert stored.quotes == first.quotes and stored.question == first.question and stored.user_hash == "h" * 32
-    assert qlog.vote(12345, "u1", 1).result(5) is False  # not on record
+    assert qlog.vote(12345, "u1", 1).result(5) == "missing"  # not on record
     assert qlog.answer(12345).result(5) is None
 
 
@@ -81,7 +82,7 @@ def test_retention_prunes_old_answers_at_start(tmp_path: Path) -> None:
     log = QuestionLog(tmp_path / "q.sqlite3", retention_days=90).start()
     try:
         assert log.answer(old.id).result(5) is None and log.answer(recent.id).result(5) is not None
-        assert log.vote(old.id, "u", -1).result(5) is False
+        assert log.vote(old.id, "u", -1).result(5) == "missing"
         with sqlite3.connect(log.path) as conn:  # the quotes and votes went with it
             assert conn.execute("SELECT count(*) FROM votes").fetchone()[0] == 0
             assert conn.execute("SELECT count(*) FROM quotes").fetchone()[0] == 1
