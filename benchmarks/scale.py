@@ -105,11 +105,9 @@ def one_size(n: int, exact_limit: int, work: Path) -> dict:
 
 def throughput(passages: int) -> dict:
     """Texts/s of a real build (embedding stage and whole build) against a bare model.encode."""
-    from index.build import build_index
+    from index.build import build_index, embedding_inputs
     from index.engine import Engine
-    from index.ingest.chunk import chunk_text
     from index.retrieve.embed import Embedder
-    from index.retrieve.lexical import gloss_map, gloss_text
 
     settings = load_settings()
     embedder = Embedder(settings.index.model, settings.model_dir)
@@ -126,10 +124,7 @@ def throughput(passages: int) -> dict:
         build_settings = dataclasses.replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index")
         build_index(build_settings, embedder)  # a first build warms the model up and gives the texts
         data = Engine.load(build_settings, embedder).data
-        glosses = gloss_map()
-        sentence_texts = [data.sentence_text(i) for i in range(len(data.sentences))]
-        texts = [gloss_text(t, glosses) for t in sentence_texts]
-        texts += [gloss_text(chunk_text(c, sentence_texts), glosses) for c in data.chunks]
+        texts = embedding_inputs(data.sentences, [data.sentence_text(i) for i in range(len(data.sentences))])
         started = time.perf_counter()
         embedder.encode(texts)
         bare = time.perf_counter() - started

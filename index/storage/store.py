@@ -13,7 +13,7 @@ Layout of the index folder:
         sentence_vectors.npy   float32 unit vectors of the sentences
         bm25/              bm25s index of the sentences
         transcripts/       the WebVTT machine transcript of each recording, named <file>.vtt
-        bridge.json        English<->Chinese word maps and glosses for cross-language matching,
+        bridge.json        English<->Chinese word maps for cross-language matching,
                            and how common each everyday word is (query word weights)
 A build killed halfway never touches CURRENT, so the previous build stays the live one.
 """
@@ -42,7 +42,7 @@ from .vectors import read_vector_index, write_vector_index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: bridge.json holds "common" (everyday-word weights)
+FORMAT_VERSION = 3  # 2: bridge.json holds "common" (everyday-word weights); 3: no glosses
 POINTER = "CURRENT"
 TRANSCRIPTS = "transcripts"  # the build's folder of WebVTT machine transcripts
 
@@ -65,7 +65,6 @@ class IndexData:
     bm25: bm25s.BM25
     zh_en: dict[str, list[str]]
     en_zh: dict[str, list[str]]
-    glosses: dict[str, str]
     common: dict[str, float]
     path: Path
     transcripts: dict[str, str] = field(default_factory=dict)  # <file>.vtt -> WebVTT text (written, not loaded)
@@ -142,7 +141,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         (build_dir / TRANSCRIPTS).mkdir()
         for name, text in data.transcripts.items():
             (build_dir / TRANSCRIPTS / name).write_text(text, encoding="utf-8")
-    bridge = {"zh_en": data.zh_en, "en_zh": data.en_zh, "glosses": data.glosses, "common": data.common}
+    bridge = {"zh_en": data.zh_en, "en_zh": data.en_zh, "common": data.common}
     _write_json(build_dir / "bridge.json", bridge)
     manifest = dict(data.manifest)
     manifest["format_version"] = FORMAT_VERSION
@@ -214,7 +213,7 @@ def load_build(index_dir: Path, mmap: bool = False) -> IndexData:
         sources_raw = json.loads((build_dir / "sources.json").read_text(encoding="utf-8"))
         sections = json.loads((build_dir / "sections.json").read_text(encoding="utf-8"))
         bridge = json.loads((build_dir / "bridge.json").read_text(encoding="utf-8"))
-        zh_en, en_zh, glosses, common = (bridge[key] for key in ("zh_en", "en_zh", "glosses", "common"))
+        zh_en, en_zh, common = (bridge[key] for key in ("zh_en", "en_zh", "common"))
         rows = np.load(build_dir / "sentences.npy", allow_pickle=False)
         chunk_rows = np.load(build_dir / "chunks.npy", allow_pickle=False)
         vectors = np.load(build_dir / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
@@ -242,7 +241,6 @@ def load_build(index_dir: Path, mmap: bool = False) -> IndexData:
         bm25,
         zh_en,
         en_zh,
-        glosses,
         common,
         build_dir,
     )

@@ -9,8 +9,6 @@ from index.retrieve.lexical import (
     Lexicon,
     build_bridge,
     commonness_map,
-    gloss_map,
-    gloss_text,
     tokenize,
 )
 
@@ -37,17 +35,6 @@ def test_months_meet_across_languages() -> None:
 
 def test_co_founder_is_founder_not_co_worker() -> None:
     assert tokenize("co-founders") == tokenize("founders") == ["founder"]
-
-
-def test_chinese_is_glossed_from_the_main_dictionary_entry() -> None:
-    glosses = gloss_map()
-    assert (glosses["比"], glosses["后"], glosses["年"]) == ("compare", "back", "year")
-
-
-def test_glossing_writes_dates_and_amounts_the_english_way() -> None:
-    glossed = gloss_text("2 月 11 日，12 月收入约 1700 万美元，30 万块 GPU", gloss_map())
-    assert "February 11" in glossed and "December" in glossed
-    assert "17 million" in glossed and "300,000" in glossed
 
 
 def test_the_bridge_reads_past_the_first_glosses() -> None:

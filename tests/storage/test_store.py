@@ -8,6 +8,7 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 from killed_build import kill_build_at
 
@@ -85,12 +86,6 @@ def test_build_killed_halfway_leaves_previous_index_usable(tiny_settings, embedd
     data = load_build(tiny_settings.index_dir)
     assert data.path == live and len(data.sources) == 2
 
-
-def test_bundled_model_weights_are_hash_checked(monkeypatch) -> None:
-    assert embed.minilm_dir().is_dir()
-    monkeypatch.setattr(embed, "BUNDLED_MINILM_SHA256", "0" * 64)
-    with pytest.raises(embed.ModelError, match="sha256"):
-        embed.minilm_dir()
 
 
 def test_unknown_model_gives_a_clear_error() -> None:
@@ -172,4 +167,14 @@ def test_changing_the_model_settings_rebuilds_everything(tiny_settings: Settings
         tiny_settings, index=dataclasses.replace(tiny_settings.index, chunk_tokens=64)
     )
     report = build_index(changed, counting)
-    assert report.encoded == len(counting.texts) - len(PROBES) == report.sentences + report.chunks
+    assert report.encoded == len(counting.texts) - len(PROBES) == report.sentences  # chunks are not embedded
+
+
+def test_a_chunks_vector_is_the_mean_of_its_sentences_vectors(engine: Engine) -> None:
+    """Chunks are not embedded on their own (a build reads every sentence once)."""
+    data = engine.data
+    for cid in (0, len(data.chunks) // 2, len(data.chunks) - 1):
+        chunk = data.chunks[cid]
+        mean = data.sentence_vectors[chunk.first : chunk.last + 1].mean(axis=0)
+        stored = data.chunk_index.reconstruct(cid)
+        assert float(stored @ (mean / np.linalg.norm(mean))) > 0.9999

