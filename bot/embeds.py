@@ -252,6 +252,20 @@ HELP_TEXT = (
 )
 
 
-def help_embed() -> discord.Embed:
-    return discord.Embed(title="QuoteBot — answers with verbatim quotes", description=HELP_TEXT,
-                         colour=COLOURS["answer"])
+def kept_text(log_days: int | None) -> str:
+    """What the question log keeps (bot/question_log.py), and how it is turned off; None: it is off."""
+    if log_days is None:
+        return ("**What is kept**: nothing — this bot's question log is turned off, so questions and votes are "
+                "not stored (and answers carry no feedback buttons).")
+    return ("**Feedback**: every answer has 👍 / 👎 (one vote each; vote again to change it) and **More context** "
+            "(the paragraph around each quote).\n**What is kept**, for each answer: the question and the time; the "
+            "server and channel ids, or that it was a DM; a salted hash of your user id (never your id or name); "
+            "the confidence; each quote's source and position; how long it took; and the votes. It is deleted "
+            f"after {log_days} days. The bot's operator turns it off with `QUOTEBOT_QUESTION_LOG=off`. Server "
+            "admins get **/report** (the questions not answered well) and **/autoanswer**.")
+
+
+def help_embed(log_days: int | None = 90) -> discord.Embed:
+    """/help; `log_days`: the question log's retention, None when the log is off."""
+    return discord.Embed(title="QuoteBot — answers with verbatim quotes",
+                         description=f"{HELP_TEXT}\n\n{kept_text(log_days)}", colour=COLOURS["answer"])

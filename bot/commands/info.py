@@ -15,4 +15,5 @@ def setup(bot: Client) -> None:
 
     @bot.tree.command(name="help", description="What the bot does and how its citations work")
     async def help_(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=embeds.help_embed(), ephemeral=True)
+        log_days = bot.settings.log_days if bot.settings.question_log is not None else None
+        await interaction.response.send_message(embed=embeds.help_embed(log_days), ephemeral=True)
