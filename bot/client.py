@@ -33,6 +33,7 @@ from index.engine import Engine
 from index.errors import BadQuestion
 
 from . import embeds
+from .build_progress import follow_build_log
 from .cooldowns import Cooldowns
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ COMMAND_MODULES = (
     "bot.commands.lookup",  # /search
     "bot.commands.info",  # /sources, /help
     "bot.commands.admin",  # /reindex
+    "bot.commands.sources",  # /source add, /source remove (Manage Server)
 )
 
 ERROR_TEXT = "Something went wrong on our side while answering; it has been logged. Please try again."
@@ -60,6 +62,7 @@ class QuoteBot(discord.Client):
         self._engine = engine
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="engine")
         self.reindexing = False
+        self.rebuild_lock = asyncio.Lock()  # one rebuild (with the corpus change before it) at a time
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
@@ -84,13 +87,14 @@ class QuoteBot(discord.Client):
         """Run a (blocking) engine call on a worker thread."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(function, *args))
 
-    async def reindex(self) -> BuildReport:
+    async def reindex(self, progress: Callable[[str], None] | None = None) -> BuildReport:
         """Rebuild the index on a thread of its own and swap the new engine in; queries meanwhile
-        are answered by the old engine, and any query after the swap by the new one."""
+        are answered by the old engine, and any query after the swap by the new one. Callers hold
+        `rebuild_lock` (rebuilds run one at a time); `progress` gets the build's progress lines."""
         self.reindexing = True
         try:
             old = self.engine
-            report, engine = await asyncio.to_thread(_rebuild, self.settings, old)
+            report, engine = await asyncio.to_thread(_rebuild, self.settings, old, progress)
             self._engine = engine  # one reference swap: in-flight queries finish on the old engine
         finally:
             self.reindexing = False
@@ -179,8 +183,10 @@ class QuoteBot(discord.Client):
         log.exception("error in the %s event handler", event)
 
 
-def _rebuild(settings: Settings, old: Engine) -> tuple[BuildReport, Engine]:
-    report = build_index(settings, old.embedder, live=old.data)
+def _rebuild(settings: Settings, old: Engine,
+             progress: Callable[[str], None] | None = None) -> tuple[BuildReport, Engine]:
+    with follow_build_log(progress):
+        report = build_index(settings, old.embedder, live=old.data)
     return report, Engine.load(settings, old.embedder, old.questions)
 
 

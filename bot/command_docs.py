@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import logging
 import sys
+from collections.abc import Iterator
 
 import discord
 from discord import app_commands
@@ -30,6 +31,8 @@ PERMISSION_NAMES = {"manage_guild": "Manage Server"}  # as Discord's own setting
 
 
 def _limits(parameter: app_commands.Parameter) -> str:
+    if parameter.choices:
+        return "one of: " + ", ".join(f"{choice.name} (`{choice.value}`)" for choice in parameter.choices)
     low, high = parameter.min_value, parameter.max_value
     if parameter.type is not discord.AppCommandOptionType.string or (low is None and high is None):
         return ""
@@ -40,26 +43,37 @@ def _notes(command: app_commands.Command | app_commands.ContextMenu) -> list[str
     notes = []
     if any(getattr(check, "cooldown", False) for check in command.checks):
         notes.append("counts against the per-user cooldown (`QUOTEBOT_COOLDOWN_SECONDS`)")
-    if command.guild_only:
+    root = getattr(command, "root_parent", None) or command  # a group's subcommands share its settings
+    if root.guild_only:
         notes.append("in servers only, not in DMs")
-    if command.default_permissions is not None:
+    if root.default_permissions is not None:
         allowed = [PERMISSION_NAMES.get(name, name.replace("_", " ").title())
-                   for name, value in command.default_permissions if value]
+                   for name, value in root.default_permissions if value]
         notes.append(f"needs the {', '.join(allowed)} permission")
     return notes
+
+
+def _flat(commands: list) -> Iterator[app_commands.Command | app_commands.ContextMenu]:
+    """The commands, each group replaced by its subcommands, in order."""
+    for command in commands:
+        if isinstance(command, app_commands.Group):
+            yield from (c for c in command.walk_commands() if isinstance(c, app_commands.Command))
+        else:
+            yield command
 
 
 def render(tree: app_commands.CommandTree) -> str:
     """The Markdown page for every command in `tree`, in the order they are registered."""
     parts = [HEADER]
-    for command in tree.get_commands():
+    for command in _flat(tree.get_commands()):
         if isinstance(command, app_commands.ContextMenu):
             parts.append(f"## {command.name} (message menu)\n\nRight-click a message (long-press on mobile) → "
                          f"Apps → {command.name}.")
         else:
             options = " ".join(f"{p.name}:" for p in command.parameters)
             end = "" if command.description.endswith(("?", ".", "!")) else "."
-            parts.append(f"## `/{command.name}{' ' + options if options else ''}`\n\n{command.description}{end}")
+            heading = f"/{command.qualified_name}{' ' + options if options else ''}"
+            parts.append(f"## `{heading}`\n\n{command.description}{end}")
             if command.parameters:
                 rows = ["| option | required | what | limits |", "| --- | --- | --- | --- |"]
                 rows += [f"| `{p.name}` | {'yes' if p.required else 'no'} | {p.description} | {_limits(p)} |"

@@ -3,6 +3,7 @@ the client, bot/client.py), and the defer-run-followup pattern of the heavy comm
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -26,13 +27,14 @@ class Client(Protocol):
     cooldowns: Cooldowns
     tree: app_commands.CommandTree
     reindexing: bool
+    rebuild_lock: asyncio.Lock  # held around a rebuild and the corpus change before it
 
     @property
     def engine(self) -> Engine: ...
 
     async def run_engine(self, function: Callable[..., T], *args: Any) -> T: ...
 
-    async def reindex(self) -> BuildReport: ...
+    async def reindex(self, progress: Callable[[str], None] | None = None) -> BuildReport: ...
 
 
 def heavy(bot: Client) -> Callable[[discord.Interaction], bool]:

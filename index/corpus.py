@@ -219,14 +219,25 @@ def place(corpus_dir: Path, checked: Checked, entry: dict, replace: bool = False
     return Change(action, checked.name, checked.sha256, new_entry or None, old_entry, kept_aside)
 
 
-def remove(corpus_dir: Path, name: str) -> Change:
-    """Take a source out of the folder (kept aside until the change is kept) with its sources.toml entry."""
+def source_names(corpus_dir: Path) -> list[str]:
+    """The documents in the folder, by name."""
+    return [path.name for path in discover(corpus_dir)] if corpus_dir.is_dir() else []
+
+
+def check_remove(corpus_dir: Path, name: str) -> str:
+    """`name` when it is a source that can be removed; refuses a name that is not one, or the last one."""
     name = safe_name(name)
-    names = [p.name for p in discover(corpus_dir)]
+    names = source_names(corpus_dir)
     if name not in names:
         raise SourceRefused(f"there is no source named {name} (/sources lists them)")
     if len(names) == 1:
         raise SourceRefused(f"{name} is the only source, and the index cannot be empty; add another one first")
+    return name
+
+
+def remove(corpus_dir: Path, name: str) -> Change:
+    """Take a source out of the folder (kept aside until the change is kept) with its sources.toml entry."""
+    name = check_remove(corpus_dir, name)
     target = corpus_dir / name
     sha = sha256_file(target)
     kept_aside = _aside(target)

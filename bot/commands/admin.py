@@ -14,9 +14,10 @@ def setup(bot: Client) -> None:
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def reindex(interaction: discord.Interaction) -> None:
-        if bot.reindexing:
-            await interaction.response.send_message("A rebuild is already running.", ephemeral=True)
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await bot.reindex()
+        if bot.rebuild_lock.locked():
+            await interaction.edit_original_response(content="A rebuild is already running; yours is queued and "
+                                                              "starts when it ends.")
+        async with bot.rebuild_lock:
+            report = await bot.reindex()
         await interaction.followup.send(f"Index rebuilt and live: {report.summary()}.", ephemeral=True)

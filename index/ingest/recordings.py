@@ -131,7 +131,7 @@ def decode(path: Path, sampling_rate: int = SAMPLING_RATE) -> np.ndarray:
     try:
         audio = decode_audio(str(path), sampling_rate=sampling_rate)
     except (av.error.FFmpegError, OSError) as exc:
-        raise TranscriptionError(f"cannot decode the audio ({exc})") from None
+        raise TranscriptionError(f"cannot decode the audio ({getattr(exc, 'strerror', None) or exc})") from None
     except IndexError:  # PyAV opened the file but found no audio stream in it
         raise TranscriptionError("cannot decode the audio (no sound track)") from None
     if not len(audio):

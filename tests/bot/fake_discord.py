@@ -17,6 +17,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
@@ -110,6 +111,8 @@ class FakeDiscord:
     fail_next_followup: int = 0  # answer the next N followup POSTs with 400
     refuse_intents: int = 0  # intent bits not enabled for the app: an IDENTIFY asking for one is closed with 4014
     intents: int = 0  # the intents of the last IDENTIFY
+    attachments: dict[str, bytes] = field(default_factory=dict)  # the CDN: attachment id -> bytes
+    downloads: list[str] = field(default_factory=list)  # ids of the attachments fetched from the CDN
     _ids: itertools.count = field(default_factory=lambda: itertools.count(910000000000000000))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
@@ -122,6 +125,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/ws", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{channel}/{attachment}/{name:.*}", self._cdn)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -285,6 +289,26 @@ class FakeDiscord:
         if kind in (4, 7):
             resource["message"] = self._bot_message(data, interaction["response_message_id"])
         return _json({"interaction": interaction, "resource": resource})
+
+    # ---- the CDN: files users attached ---------------------------------------------------
+
+    def attachment(self, filename: str, data: bytes, size: int | None = None,
+                   content_type: str | None = None) -> dict[str, Any]:
+        """A file a user attached, served from this fake's own CDN URL; returns its attachment
+        payload (`size` as Discord reports it: the real size unless given)."""
+        attachment_id = self.next_id()
+        self.attachments[str(attachment_id)] = data
+        url = f"http://{self.host}:{self.port}/attachments/{CHANNEL_ID}/{attachment_id}/{quote(filename, safe='')}"
+        return {"id": str(attachment_id), "filename": filename, "size": len(data) if size is None else size,
+                "url": url, "proxy_url": url, **({"content_type": content_type} if content_type else {})}
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        attachment_id = request.match_info["attachment"]
+        self.downloads.append(attachment_id)
+        data = self.attachments.get(attachment_id)
+        if data is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     # ---- what reached the server ---------------------------------------------------------
 
