@@ -170,6 +170,7 @@ async def test_a_file_added_from_discord_is_answerable_after_the_rebuild(running
     done = await final_edit(server, token)
     assert "Added **harbour.md** — ready: 2 sentences" in done, done
     assert any("harbour.md** (Markdown, 2 sentences): rebuilding the index…\n-# [" in e for e in edits(server, token))
+    assert during, "no question was asked while the rebuild ran"
     for asked in during:
         reply = await server.wait_for(lambda c, t=asked: c.path.startswith("/webhooks/") and t in c.path
                                       and c.method == "POST", 60)
