@@ -1,0 +1,61 @@
+"""bot/build_progress.py: the build's log lines of one thread, as the progress a reply shows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import pytest
+
+from bot.build_progress import ProgressReply, follow_build_log, status_line
+
+
+@pytest.mark.parametrize(("line", "shown"), [
+    ("[1/5] reading documents in /srv/quotebot/corpus", "[1/5] reading the documents"),  # no server path
+    ("[4/5] embedding: 1 added, 0 changed, 0 removed, 5 unchanged", None),
+    ("transcribing talk.mp3", None),
+    ("transcribing talk.mp3: 40% of 52:10 done, about 6:30 left", None),
+    ("loading speech recognition model /srv/models/whisper-base", "loading the speech recognition model"),
+    ("index ready at /srv/index/builds/x: 1 added", "skip"),
+    ("      3 documents, 12 sentences (0 files skipped)", "skip"),
+])
+def test_progress_lines_are_the_steps_and_the_transcription(line: str, shown: str | None) -> None:
+    expected = line if shown is None else None if shown == "skip" else shown
+    assert status_line(line) == expected
+
+
+def test_only_the_building_threads_lines_are_followed() -> None:
+    seen: list[str] = []
+    build_log = logging.getLogger("index.build")
+    other = threading.Thread(target=lambda: build_log.info("[2/5] chunking in another build"))
+    with follow_build_log(seen.append):
+        build_log.info("[2/5] chunking (≤ 160 tokens, overlap 1 sentences)")
+        logging.getLogger("index.ingest.recordings").info("transcribing a.flac: 50%% of 0:10 done, about %s left",
+                                                          "0:05")
+        build_log.warning("skipping notes.pdf: not a type of document the bot reads (.pdf)")
+        other.start()
+        other.join()
+    build_log.info("[3/5] after the rebuild")
+    assert seen == ["[2/5] chunking (≤ 160 tokens, overlap 1 sentences)",
+                    "transcribing a.flac: 50% of 0:10 done, about 0:05 left"]
+
+
+async def test_the_reply_is_edited_with_the_latest_line_one_edit_at_a_time() -> None:
+    shown: list[str] = []
+    busy = asyncio.Event()
+
+    async def edit(text: str) -> None:
+        shown.append(text)
+        busy.set()
+        await asyncio.sleep(0.05)
+
+    reply = ProgressReply(edit, "Adding **talk.mp3**")
+    reply("[1/5] reading the documents")
+    await busy.wait()
+    for line in ("transcribing talk.mp3", "transcribing talk.mp3: 50% of 1:00 done, about 0:30 left"):
+        await asyncio.to_thread(reply, line)  # from the build's thread
+    await asyncio.sleep(0.2)
+    await reply.stop()
+    assert shown == ["Adding **talk.mp3**\n-# [1/5] reading the documents",
+                     "Adding **talk.mp3**\n-# transcribing talk.mp3: 50% of 1:00 done, about 0:30 left"]
