@@ -1,4 +1,4 @@
-"""The `python -m bot` command line: ask, check (single or --batch), console, Discord, sync.
+"""The `python -m bot` command line: ask, check (single or --batch), console, Discord, sync, report.
 
 Exit status: 0 success, 2 bad input (one-line reason on stderr), 1 internal failure.
 """
@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--batch", type=Path, help='JSON-lines file of {"id": ..., "claim": ...}')
     sub.add_parser("console", help="the local console (default when DISCORD_TOKEN is not set)")
     sub.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN) and exit")
+    report = sub.add_parser("report", help="the gaps report from the question log, as one HTML page")
+    report.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    report.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file (default report.html)")
     return parser
 
 
@@ -115,6 +118,35 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError(f"the {'question' if args.command == 'ask' else 'claim'} is empty")
     if getattr(args, "batch", None) and not args.batch.is_file():
         raise UsageError(f"batch file not found: {args.batch}")
+    if args.command == "report" and not 1 <= args.days <= 3650:
+        raise UsageError("--days must be between 1 and 3650")
+
+
+def _report_problem(settings: Settings) -> None:
+    if settings.question_log is None:
+        raise UsageError("the question log is off (QUOTEBOT_QUESTION_LOG=off): there is nothing to report")
+    if not settings.question_log.is_file():
+        raise UsageError(f"no question log at {settings.question_log} (set QUOTEBOT_QUESTION_LOG to its path)")
+
+
+def _report(settings: Settings, engine: Engine, args: argparse.Namespace, out) -> None:
+    """`python -m bot report`: read the log, group the gaps with the engine's encoder, write the page."""
+    import time
+
+    from . import report
+    from .question_log import DAY, LogUnavailable, QuestionLog
+
+    assert settings.question_log is not None
+    question_log = QuestionLog(settings.question_log, settings.log_days).start()
+    try:
+        entries = question_log.entries(time.time() - args.days * DAY).result(120)
+    except LogUnavailable as exc:
+        raise UsageError(f"cannot read the question log {settings.question_log}: {exc}") from None
+    finally:
+        question_log.close()
+    built = report.build(entries, engine.encode, args.days)
+    args.out.write_text(report.to_html(built, report.chart_png(built)), encoding="utf-8")
+    out.write(f"{report.text(built)}\n\nThe report: {args.out}\n")
 
 
 def main(argv: list[str] | None = None, out=None) -> int:
@@ -132,11 +164,15 @@ def main(argv: list[str] | None = None, out=None) -> int:
             return _sync(settings)
         if args.command is None and settings.discord_token:
             return _discord(settings)
+        if args.command == "report":
+            _report_problem(settings)
         engine = Engine.load(settings)
         if args.command == "ask":
             _ask(engine, args, out)
         elif args.command == "check":
             _check(engine, args, out)
+        elif args.command == "report":
+            _report(settings, engine, args, out)
         else:
             from .console import run_console
 

@@ -6,8 +6,13 @@ so heartbeats and other users' commands keep flowing while a question is being a
 No message can ping anyone: mentions are disabled for every message the bot sends.
 
 Intents: `guilds` (commands and channels), `guild_messages` and `dm_messages` (to see
-messages that mention the bot, and DMs). The privileged message-content intent is not
-needed: Discord includes the text of messages that mention the bot, and of DMs.
+messages that mention the bot, and DMs), and the privileged `message_content`, which only the
+auto-answer channels need (bot/autoanswer.py): Discord includes the text of messages that mention
+the bot, and of DMs, without it. When Discord refuses it at start (not enabled for the application),
+the bot logs one line and connects again without it; auto-answer is then off.
+
+Every answer is logged (bot/question_log.py, unless QUOTEBOT_QUESTION_LOG=off) and carries the
+feedback buttons (bot/feedback.py), which are persistent: registered here at start.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ from index.config import Settings
 from index.engine import Engine
 from index.errors import BadQuestion
 
-from . import embeds
+from . import answering, embeds, user_hash
+from .autoanswer import auto_answer
 from .build_progress import follow_build_log
 from .cooldowns import Cooldowns
+from .feedback import AnswerButton
+from .question_log import QuestionLog, open_log
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,7 +54,11 @@ COMMAND_MODULES = (
     "bot.commands.info",  # /sources, /help
     "bot.commands.admin",  # /reindex
     "bot.commands.sources",  # /source add, /source remove (Manage Server)
+    "bot.commands.report",  # /report: the gaps report (Manage Server)
+    "bot.commands.autoanswer",  # /autoanswer on|off (Manage Server)
 )
+MESSAGE_CONTENT_REFUSED = ("Discord refused the Message Content intent (turn it on under Bot > Privileged Gateway "
+                           "Intents in the developer portal); running without auto-answer")
 
 ERROR_TEXT = "Something went wrong on our side while answering; it has been logged. Please try again."
 
@@ -57,6 +69,7 @@ class QuoteBot(discord.Client):
         intents.guilds = True
         intents.guild_messages = True
         intents.dm_messages = True
+        intents.message_content = True  # auto-answer only; dropped at start when Discord refuses it
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self._engine = engine
@@ -64,6 +77,9 @@ class QuoteBot(discord.Client):
         self.reindexing = False
         self.rebuild_lock = asyncio.Lock()  # one rebuild (with the corpus change before it) at a time
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
+        self.question_log: QuestionLog | None = None  # opened in setup_hook (not for `sync` or the docs)
+        self.autoanswer_channels: set[int] = set()
+        self.message_content = True  # until Discord refuses the intent
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self.load_commands()
@@ -102,6 +118,15 @@ class QuoteBot(discord.Client):
         return report
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(AnswerButton)  # the answer buttons work across restarts
+        await asyncio.to_thread(user_hash.configure, self.settings)  # salt: beside the log, or QUOTEBOT_LOG_SALT
+        if self._engine is not None:
+            self.question_log = await asyncio.to_thread(open_log, self.settings.question_log, self.settings.log_days)
+        if self.question_log is not None:
+            try:
+                self.autoanswer_channels = await asyncio.wrap_future(self.question_log.autoanswer_channels())
+            except Exception as error:  # the log's own warning says why
+                log.info("auto-answer channels not loaded (%s)", error)
         if self.settings.sync_commands:
             await sync_commands(self.tree, self.settings.discord_guild_id)
 
@@ -118,6 +143,22 @@ class QuoteBot(discord.Client):
             ready_task.cancel()
         await super().close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.question_log is not None:
+            await asyncio.to_thread(self.question_log.close)  # the queued records are written first
+            self.question_log = None
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """discord.py's connect; when Discord refuses the Message Content intent (close code 4014),
+        one log line and a new connection without it."""
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            if not self._connection._intents.message_content:
+                raise
+            log.warning(MESSAGE_CONTENT_REFUSED)
+            self._connection._intents.message_content = False  # what the next IDENTIFY sends
+            self.message_content = False
+            await super().connect(reconnect=reconnect)
 
     # ---- mentions and DMs ----------------------------------------------------------------
 
@@ -132,6 +173,10 @@ class QuoteBot(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         question = self.question_in(message)
         if question is None:
+            try:
+                await auto_answer(self, message)
+            except Exception:
+                log.exception("auto-answer failed (channel %s)", message.channel.id)
             return
         if not question:
             await message.reply("Ask me a question after the mention, or type /help.", mention_author=False)
@@ -142,8 +187,12 @@ class QuoteBot(discord.Client):
             return
         try:
             async with message.channel.typing():
-                answer = await self.run_engine(self.engine.ask, question)
-            await message.reply(embeds=embeds.answer_embeds(answer), mention_author=False)
+                answer, latency_ms = await answering.answer(self, question)
+            guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+            place = answering.Place(guild_id, message.channel.id)
+            view = answering.log_answer(self, answer, message.author.id, place, latency_ms,
+                                        "dm" if place.dm else "mention")
+            await message.reply(embeds=embeds.answer_embeds(answer), view=view, mention_author=False)
         except BadQuestion as exc:
             await message.reply(f"Sorry: {exc}.", mention_author=False)
         except Exception:

@@ -15,6 +15,7 @@ from index.config import Settings
 from index.engine import Engine
 
 from .cooldowns import Cooldowns
+from .question_log import QuestionLog
 
 T = TypeVar("T")
 MAX_OPTION_CHARS = 6000  # Discord's own limit for a string option
@@ -28,6 +29,9 @@ class Client(Protocol):
     tree: app_commands.CommandTree
     reindexing: bool
     rebuild_lock: asyncio.Lock  # held around a rebuild and the corpus change before it
+    question_log: QuestionLog | None  # None when QUOTEBOT_QUESTION_LOG=off (bot/question_log.py)
+    autoanswer_channels: set[int]  # channels where questions are answered unasked (bot/autoanswer.py)
+    message_content: bool  # Discord granted the Message Content intent (auto-answer needs it)
 
     @property
     def engine(self) -> Engine: ...

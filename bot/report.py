@@ -166,8 +166,11 @@ def gaps(entries: Sequence[Entry], encode: Callable[[str], np.ndarray]) -> tuple
     result = []
     for group_indices in group(texts, counts, Centred(encode)):
         asked = [entry for i in group_indices for entry in members[kept[i]]]
-        by_text = sorted(group_indices, key=lambda i: -counts[i])
-        result.append(Gap(count=len(asked), example=texts[by_text[0]], wordings=[texts[i] for i in by_text[1:]],
+        said = Counter()  # every wording as asked, most asked first
+        for i in group_indices:
+            said.update(wordings[kept[i]])
+        ordered = [text for text, _ in said.most_common()]
+        result.append(Gap(count=len(asked), example=ordered[0], wordings=ordered[1:],
                           none=sum(e.confidence == "none" for e in asked),
                           related=sum(e.confidence == "related" for e in asked),
                           down=sum(e.down for e in asked)))

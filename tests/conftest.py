@@ -25,7 +25,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings pointing at a private copy of the corpus and a fresh index folder."""
     root = tmp_path_factory.mktemp("quotebot")
     shutil.copytree(CORPUS, root / "corpus")
-    return dataclasses.replace(load_settings(), corpus_dir=root / "corpus", index_dir=root / "index")
+    return dataclasses.replace(load_settings(), corpus_dir=root / "corpus", index_dir=root / "index",
+                               question_log=root / "log" / "questions.sqlite3")
 
 
 @pytest.fixture(scope="session")
@@ -49,4 +50,5 @@ def tiny_settings(tmp_path: Path) -> Settings:
     corpus.mkdir()
     for name, text in TINY_DOCS.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    return dataclasses.replace(load_settings(), corpus_dir=corpus, index_dir=tmp_path / "index")
+    return dataclasses.replace(load_settings(), corpus_dir=corpus, index_dir=tmp_path / "index",
+                               question_log=tmp_path / "log" / "questions.sqlite3")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from .. import embeds
+from .. import answering, embeds
 from ..context import MAX_OPTION_CHARS, Client, heavy, respond
 
 
@@ -14,7 +14,11 @@ def setup(bot: Client) -> None:
     @app_commands.describe(question="What do you want to know?")
     @app_commands.check(heavy(bot))
     async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
-        await respond(bot, interaction, bot.engine.ask, question, embeds.answer_embeds)
+        await interaction.response.defer(thinking=True)
+        result, latency_ms = await answering.answer(bot, question)
+        view = answering.log_answer(bot, result, interaction.user.id,
+                                    answering.Place(interaction.guild_id, interaction.channel_id), latency_ms, "ask")
+        await interaction.followup.send(embeds=embeds.answer_embeds(result), view=view)
 
     @bot.tree.command(name="check", description="Is a claim or quote supported, contradicted, or not in the sources?")
     @app_commands.describe(claim="A claim or a quotation to check")

@@ -20,8 +20,9 @@ MANAGE_GUILD = str(1 << 5)
 
 
 def community_settings(settings: Settings, folder: Path, **changes: object) -> Settings:
-    return dataclasses.replace(settings, discord_token=TOKEN, cooldown_seconds=0.0,
-                               question_log=folder / "questions.sqlite3", **changes)
+    defaults: dict[str, object] = {"discord_token": TOKEN, "cooldown_seconds": 0.0,
+                                   "question_log": folder / "questions.sqlite3"}
+    return dataclasses.replace(settings, **{**defaults, **changes})
 
 
 @contextlib.asynccontextmanager

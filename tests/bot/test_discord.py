@@ -99,7 +99,8 @@ async def test_login_identify_ready_and_command_sync(discord_session: Session) -
     assert server.identifies == 1 and discord_session.bot.user is not None
     assert any(c.path == "/users/@me" for c in server.calls)
     commands = {c["name"]: c for c in server.commands["global"]}
-    assert set(commands) == {"ask", "search", "check", "sources", "help", "reindex", "Check citations", "source"}
+    assert set(commands) == {"ask", "search", "check", "sources", "help", "reindex", "Check citations", "source",
+                             "report", "autoanswer"}
     assert int(commands["reindex"]["default_member_permissions"]) == 1 << 5  # Manage Server
     assert commands["Check citations"]["type"] == 3  # a message context menu
     for name, option in (("ask", "question"), ("search", "query"), ("check", "claim")):
