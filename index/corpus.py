@@ -187,10 +187,18 @@ def _aside(path: Path) -> Path:
 
 def _copy_in(source: Path, target: Path) -> None:
     partial = target.with_name(f".{target.name}.part")
-    shutil.copyfile(source, partial)
-    with open(partial, "rb") as file:
-        os.fsync(file.fileno())
-    os.replace(partial, target)
+    try:
+        shutil.copyfile(source, partial)
+        with open(partial, "rb") as file:
+            os.fsync(file.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _why(error: Exception) -> str:
+    """An error's reason without the server's paths in it."""
+    return getattr(error, "strerror", None) or str(error)
 
 
 def place(corpus_dir: Path, checked: Checked, entry: dict, replace: bool = False) -> Change:
@@ -199,20 +207,21 @@ def place(corpus_dir: Path, checked: Checked, entry: dict, replace: bool = False
     check_place(corpus_dir, checked, replace)
     target = corpus_dir / checked.name
     kept_aside = None
-    if target.is_file():
-        kept_aside = _aside(target)
-        os.replace(target, kept_aside)
     old_entry = load_manifest(corpus_dir).get(checked.name)
     new_entry = {**{k: v for k, v in (old_entry or {}).items() if k != "file"}, **entry}
     try:
+        if target.is_file():
+            kept_aside = _aside(target)
+            os.replace(target, kept_aside)
         _copy_in(checked.path, target)
         if new_entry or old_entry:
             set_entry(corpus_dir, checked.name, new_entry)
-    except (OSError, ManifestError) as exc:
-        target.unlink(missing_ok=True)
-        if kept_aside is not None:
+    except (OSError, ManifestError) as exc:  # e.g. a read-only folder: put back what was there
+        if kept_aside is not None and kept_aside.is_file():
             os.replace(kept_aside, target)
-        raise SourceRefused(f"{checked.name} could not be saved: {exc}") from None
+        elif kept_aside is None:
+            target.unlink(missing_ok=True)
+        raise SourceRefused(f"{checked.name} could not be saved in the corpus folder ({_why(exc)})") from None
     action = "replace" if kept_aside is not None else "add"
     log.info("%s %s (%s, sha256 %s) in %s", "replaced" if kept_aside else "added", checked.name, checked.kind,
              checked.sha256[:12], corpus_dir)
@@ -241,12 +250,13 @@ def remove(corpus_dir: Path, name: str) -> Change:
     target = corpus_dir / name
     sha = sha256_file(target)
     kept_aside = _aside(target)
-    os.replace(target, kept_aside)
     try:
+        os.replace(target, kept_aside)
         old_entry = drop_entry(corpus_dir, name)
-    except ManifestError as exc:
-        os.replace(kept_aside, target)
-        raise SourceRefused(str(exc)) from None
+    except (OSError, ManifestError) as exc:  # e.g. a read-only folder: put back what was there
+        if kept_aside.is_file():
+            os.replace(kept_aside, target)
+        raise SourceRefused(f"{name} could not be removed from the corpus folder ({_why(exc)})") from None
     log.info("removed %s (sha256 %s) from %s", name, sha[:12], corpus_dir)
     return Change("remove", name, sha, None, old_entry, kept_aside)
 

@@ -190,3 +190,16 @@ def test_the_last_source_is_not_removed(folder: Path) -> None:
     with pytest.raises(SourceRefused, match="the only source"):
         corpus.remove(folder, "a.txt")
     assert (folder / "a.txt").is_file()
+
+
+def test_a_file_that_cannot_be_saved_leaves_the_folder_as_it_was(folder: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    before = snapshot(folder)
+    checked = corpus.check_content(upload(tmp_path, "a.txt", NOTES), max_mb=25)
+    monkeypatch.setattr(corpus.shutil, "copyfile", disk_full)
+    with pytest.raises(SourceRefused, match=r"a\.txt could not be saved in the corpus folder \(No space left"):
+        corpus.place(folder, checked, {"title": "New"}, replace=True)
+    assert snapshot(folder) == before
