@@ -260,7 +260,7 @@ def kept_text(log_days: int | None) -> str:
     return ("**Feedback**: every answer has 👍 / 👎 (one vote each; vote again to change it) and **More context** "
             "(the paragraph around each quote).\n**What is kept**, for each answer: the question and the time; the "
             "server and channel ids, or that it was a DM; a salted hash of your user id (never your id or name); "
-            "the confidence; each quote's source and position; how long it took; and the votes. It is deleted "
+            "the confidence; each quote's source, position and text; how long it took; and the votes. It is deleted "
             f"after {log_days} days. The bot's operator turns it off with `QUOTEBOT_QUESTION_LOG=off`. Server "
             "admins get **/report** (the questions not answered well) and **/autoanswer**.")
 
