@@ -204,3 +204,12 @@ def test_sigkill_while_writing_keeps_every_committed_row(tmp_path: Path) -> None
         assert len(log.entries(0).result(10)) == len(stored)
     finally:
         log.close()
+
+
+def test_retention_prunes_again_once_a_day(qlog: QuestionLog) -> None:
+    old = entry(asked_at=time.time() - 91 * DAY)  # written after the start's pruning
+    qlog.record(old).result(5)
+    assert qlog.answer(old.id).result(5) is not None
+    qlog._next_prune = time.time()  # a day has passed
+    qlog.call(lambda _: None, write=False).result(5)  # the worker wakes; the daily pruning follows the batch
+    assert qlog.answer(old.id).result(5) is None
