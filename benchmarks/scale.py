@@ -110,7 +110,7 @@ def throughput(passages: int) -> dict:
     from index.retrieve.embed import Embedder
 
     settings = load_settings()
-    embedder = Embedder(settings.index.model, settings.model_dir)
+    embedder = Embedder(settings.index.model, settings.model_dir, settings.index.dims)
     rng = np.random.default_rng(3)
     engine = Engine.load(settings, embedder)
     sentences = [engine.data.sentence_text(i) for i in range(len(engine.data.sentences))]

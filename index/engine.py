@@ -103,17 +103,17 @@ class Engine:
         if problem is not None:
             require_documents(settings.corpus_dir)
             log.warning("%s; building the index now", problem)
-            embedder = embedder or Embedder(settings.index.model, settings.model_dir)
+            embedder = embedder or Embedder(settings.index.model, settings.model_dir, settings.index.dims)
             build_index(settings, embedder)
         try:
             data = load_build(settings.index_dir, settings.mmap_index)
         except IndexCorrupt as exc:  # corrupted between the check and the load
             log.warning("%s; rebuilding the index", exc)
-            embedder = embedder or Embedder(settings.index.model, settings.model_dir)
+            embedder = embedder or Embedder(settings.index.model, settings.model_dir, settings.index.dims)
             build_index(settings, embedder)
             data = load_build(settings.index_dir, settings.mmap_index)
         if questions is None:
-            questions = question_encoder(settings.index.model, settings.model_dir, embedder)
+            questions = question_encoder(settings.index.model, settings.model_dir, settings.index.dims, embedder)
         return cls(settings, data, questions, embedder)
 
     @property
@@ -121,8 +121,9 @@ class Engine:
         """The passage model (for rebuilds): the question encoder when it is the model itself
         (EmbeddingGemma's ONNX pipeline), else loaded on first use."""
         if self._embedder is None:
-            shared = isinstance(self.questions, Embedder) and self.questions.name == self.settings.index.model
-            self._embedder = self.questions if shared else Embedder(self.settings.index.model, self.settings.model_dir)
+            index = self.settings.index
+            shared = isinstance(self.questions, Embedder) and self.questions.name == index.model
+            self._embedder = self.questions if shared else Embedder(index.model, self.settings.model_dir, index.dims)
         return self._embedder
 
     # ---- queries ---------------------------------------------------------------------

