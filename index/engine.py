@@ -28,7 +28,7 @@ from .storage.store import IndexData, current_build, load_build, read_manifest
 from .text.sentences import split_spans
 from .text.timestamps import format_hms
 from .verify.claims import check_claim
-from .verify.conflicts import find_conflicts
+from .verify.conflicts import answer_conflicts
 from .verify.locate import QuoteLocator
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,8 @@ class Engine:
         conflicts = []
         if level == "answer":
             best = sorted(retrieved.candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
-            conflicts = find_conflicts(self.data, [p.first for p in picks] + [c.sid for c in best])
+            quoted = [sid for p in picks for sid in range(p.first, p.last + 1)]
+            conflicts = answer_conflicts(self, question, quoted, [c.sid for c in best], self.encode)
         return Answer(
             question=question,
             confidence=level,

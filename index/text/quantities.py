@@ -9,6 +9,7 @@ that numbers from the two languages compare.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ _UNITS = {
     "second": "second", "seconds": "second", "秒": "second",
     "person": "person", "people": "person", "persons": "person", "engineer": "person", "engineers": "person",
     "employee": "person", "employees": "person", "人": "person", "位": "person", "名": "person",
+    "passenger": "person", "passengers": "person", "survivor": "person", "survivors": "person",
+    "victim": "person", "victims": "person", "individuals": "person", "lives": "person",
     "video": "video", "videos": "video", "个视频": "video",
     "image": "image", "images": "image", "张图片": "image", "张图": "image",
     "article": "article", "articles": "article", "篇": "article", "篇文章": "article",
@@ -69,7 +72,7 @@ MONTHS = {name[:3].lower(): number for number, name in enumerate(MONTH_NAMES, st
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _WORD_NUM = "|".join(sorted((w for w in _WORD_NUMBERS if w.isascii()), key=len, reverse=True))
 _QUANTITY = re.compile(
-    rf"(?P<cur>\$)?\s*(?P<a>{_NUM}|\b(?:{_WORD_NUM})\b|[一两二三四五六七八九十](?=\s*(?:个|位|名|周|年|天|倍|大)))"
+    rf"(?P<cur>\$)?\s*(?P<a>{_NUM}|\b(?:{_WORD_NUM})\b|(?<![下上这那每同第前后今明去])[一两二三四五六七八九十](?=\s*(?:个|位|名|周|年|天|倍|大)))"
     rf"(?:\s*(?P<scale_a>万亿|百万|千万|万|亿|千|(?:thousand|million|billion|trillion|bn|mn)\b|[kmbKMBT]\b))?"
     rf"(?:\s*(?:[-–—~～至到]|to|or)\s*(?P<b>{_NUM}|\b(?:{_WORD_NUM})\b))?"
     rf"(?:\s*(?P<scale_b>万亿|百万|千万|万|亿|千|(?:thousand|million|billion|trillion|bn|mn)\b|[kmbKMBT]\b))?"
@@ -80,6 +83,12 @@ _EN_DATE = re.compile(
     r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})\b", re.IGNORECASE
 )
 _ZH_DATE = re.compile(r"(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日")
+# points in time that are not durations: "2024 年 9 月", "2026年底", "in 2024", "12 月" (December, not
+# "12 个月"), "10 日" (the 10th); read as dates so that they never meet a duration
+_YEAR = re.compile(r"(?<![\d,.])(?P<year>(?:19|20)\d{2})(?![\d,.]*\d)"
+                   r"(?:\s*年(?:\s*(?P<mon>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*[日号])?)?)?"
+                   r"(?!\s*(?:万|亿|千|%|[A-Za-z]))")
+_ZH_MONTH_OR_DAY = re.compile(r"(?<![\d个.])(?P<n>\d{1,2})\s*(?P<what>月份?|日|号)(?!\s*[均内])")
 _UNIT_AFTER = re.compile(
     r"\s*(?:more\s+|additional\s+|of\s+|new\s+)?(?P<unit>[%％$]|[A-Za-z][\w-]*|[\u4e00-\u9fff]{1,5})"
 )
@@ -99,6 +108,9 @@ class Quantity:
     unit: str | None  # canonical unit ("month", "gpu", "usd", "date", ...) or None
     period: str | None  # "day", "month", "year", "week" for rates, else None
     text: str  # the span it was read from
+    noun: str | None = None  # what exactly is counted, when the text says more than the unit: "engineer", "h100"
+    bound: str | None = None  # the wording around the number: "over", "least", "under", "about", or None
+    start: int = -1  # where the span starts in the text it was read from
 
     def base(self) -> tuple[float, float]:
         """Low and high in the dimension's base unit (seconds, gigawatts), else as they are."""
@@ -119,6 +131,51 @@ class Quantity:
             return False
         return dimension(self.unit) == dimension(other.unit)
 
+    @property
+    def period_days(self) -> float | None:
+        """A rate's period in days ("per month" and "in the past 30 days" are 30), else None."""
+        if self.period is None:
+            return None
+        return PERIOD_DAYS.get(self.period) or float(self.period.split()[0])
+
+    def interval(self) -> tuple[float, float]:
+        """The values its wording allows, in base units, per day for a rate.
+
+        A figure stands for anything that rounds to it (half a unit of its last significant digit:
+        "6 million" is 5.5 to 6.5 million, "847" is 846.5 to 847.5); "about" widens it by
+        APPROXIMATION both ways, "over" / "+" / 超过 upwards only, "nearly" / "under" / 不到
+        downwards only; "at least" / 至少 sets only a floor. A range is its two ends.
+        """
+        low, high = self.base()
+        low, high = low - _rounding(low), high + _rounding(high)
+        value_low, value_high = self.base()
+        if self.bound == "least":  # "at least 3" says nothing against 9
+            low, high = value_low, math.inf
+        elif self.bound == "over":
+            low, high = value_low, max(high, value_high * (1 + APPROXIMATION))
+        elif self.bound == "under":
+            low, high = min(low, value_low * (1 - APPROXIMATION)), value_high
+        elif self.bound == "about":
+            low, high = min(low, value_low * (1 - APPROXIMATION)), max(high, value_high * (1 + APPROXIMATION))
+        days = self.period_days or 1.0
+        return low / days, high / days
+
+    def agrees(self, other: Quantity) -> bool:
+        """The two statements allow a common value (rates compared per day)."""
+        (a_lo, a_hi), (b_lo, b_hi) = self.interval(), other.interval()
+        return a_lo <= b_hi and b_lo <= a_hi
+
+
+def _rounding(value: float) -> float:
+    """What rounding allows a stated figure: half a unit of its last significant digit, at most
+    APPROXIMATION of it ("15" is 14.5 to 15.5; "100,000" is 90,000 to 110,000, not 50,000 to 150,000)."""
+    if value <= 0:
+        return 0.0
+    step = 10.0 ** math.floor(math.log10(value))
+    while step > 1e-6 and abs(round(value / step) * step - value) > 1e-9 * value:
+        step /= 10
+    return min(step / 2, value * APPROXIMATION)
+
 
 def dimension(unit: str) -> str:
     """What a unit measures: months and years are both "time", GW and TW "power"."""
@@ -132,10 +189,15 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+_PART_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the\s+|these\s+|those\s+|all\s+)?\d[\d,.]*\+?(?=\s+[A-Za-z])")
+
+
 def _unit(text: str, end: int) -> tuple[str | None, int]:
     """The canonical unit after position `end`: the next word, or one of the next three English
-    words ("four application teams"); Chinese measure words follow the number directly."""
-    position = end
+    words ("four application teams"); Chinese measure words follow the number directly. A part of
+    a whole takes the whole's unit ("1502 out of 2224 passengers")."""
+    part = _PART_OF.match(text, end)
+    position = part.end() if part else end
     for _ in range(3):
         unit, unit_end, english = _unit_word(text, position)
         if unit is not None or not english:
@@ -166,13 +228,77 @@ def _unit_match(text: str, match: re.Match) -> tuple[str | None, int]:
     return _UNITS.get(singular), match.end()
 
 
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
+_DAYS_WINDOW = re.compile(r"(?:\b(?:in|over|during)\s+(?:the\s+)?(?:past|last)?\s*(?P<en>\d+)\s+days\b|"
+                          r"(?:过去|最近)\s*(?P<zh_past>\d+)\s*天|(?P<zh>\d+)\s*天(?:内|里|之内|中))", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,，;；。!?！？、|]|\.(?!\d)|$")
+_CLAUSE_START = re.compile(r".*[,，;；。!?！？、|：:]", re.DOTALL)
+
+
 def _period(text: str, start: int, end: int) -> str | None:
-    """A rate's period, said just before the number or later in the same clause."""
-    clause_end = re.search(r"[.;。；!?！？]|$", text[end:]).start() + end  # type: ignore[union-attr]
-    window = text[max(0, start - 12): min(clause_end, end + 80)].lower()
+    """A rate's period, said just before the number or later in the same clause ("50 million videos
+    daily, and 6 billion images in the past 30 days": daily is the videos', 30 days the images')."""
+    clause_end = _CLAUSE_END.search(text, end).start()  # type: ignore[union-attr]
+    before = text[max(0, start - 12): start]
+    cut = _CLAUSE_START.match(before)
+    window = (before[cut.end():] if cut else before) + text[start: min(clause_end, end + 80)]
+    days = _DAYS_WINDOW.search(window)
+    if days:
+        n = int(days.group("en") or days.group("zh") or days.group("zh_past"))
+        return next((name for name, d in PERIOD_DAYS.items() if d == n), f"{n} days")
+    lowered = window.lower()
     for phrase, period in _PERIODS.items():
-        if phrase in window:
+        if phrase in lowered:
             return period
+    return None
+
+
+def _rate_windows(text: str) -> list[tuple[int, int]]:
+    """Spans of "in the past 30 days" / "30 天内": the period of a rate, not a duration of its own."""
+    return [m.span() for m in _DAYS_WINDOW.finditer(text)]
+
+
+_OVER = re.compile(r"(?:\b(?:over|more than|above|exceed(?:ed|s)?|surpass(?:ed|es)?|crossed|beyond)|"
+                   r"超过|超|逾|突破|多于|高于)\s*(?:the\s+)?$", re.IGNORECASE)
+_AT_LEAST = re.compile(r"(?:\bat least|\bno (?:fewer|less) than|至少|不少于|最少)\s*(?:有\s*)?$", re.IGNORECASE)
+_UNDER = re.compile(r"(?:\b(?:nearly|almost|under|less than|fewer than|up to|close to|below)|近|将近|接近|不到|不足|"
+                    r"少于|低于)\s*$", re.IGNORECASE)
+_ABOUT = re.compile(r"(?:\b(?:about|around|roughly|approximately|approx\.|some|an estimated|estimated)|[~～]|"
+                    r"(?:约|大约|大概|估计)有?|有约)\s*$", re.IGNORECASE)
+
+
+def _bound(text: str, start: int, end: int, plus: bool) -> str | None:
+    """How the wording qualifies a number: "over 2 million", "300,000+", "nearly 6 million", "约 560 万"."""
+    before = text[max(0, start - 14): start]
+    after = text[end: end + 4]
+    if _AT_LEAST.search(before):
+        return "least"
+    if plus or _OVER.search(before) or re.match(r"\s*(?:多|以上)", after):
+        return "over"
+    if _UNDER.search(before) or re.match(r"\s*(?:以下|以内)", after):
+        return "under"
+    if _ABOUT.search(before) or re.match(r"\s*左右", after):
+        return "about"
+    return None
+
+
+# Words that name what is counted more narrowly than its unit ("9 engineers" are persons, but not any
+# persons), and Chinese measure words, after which the text names what is counted ("12 位联合创始人").
+_SPECIFIC_UNIT_WORDS = {"engineer", "engineers", "employee", "employees", "h100", "h100s", "gb300", "tesla", "teslas",
+                        "passenger", "passengers", "survivor", "survivors", "victim", "victims", "lives"}
+_MEASURE_WORDS = {"块", "台", "张", "位", "名", "辆", "篇", "个", "家", "款"}
+_GENERIC_NOUNS = {"gpu", "gpus", "芯片", "人", "员工", "个"}
+_NOUN_AFTER = re.compile(r"\s*(?P<noun>[A-Za-z][A-Za-z0-9-]*|[\u4e00-\u9fff]{1,6})")
+
+
+def _noun(text: str, unit_word: str, unit_end: int) -> str | None:
+    word = unit_word.lower()
+    if word in _SPECIFIC_UNIT_WORDS:
+        return word[:-1] if word.endswith("s") and word != "h100s" else word.removesuffix("s")
+    if unit_word in _MEASURE_WORDS:
+        match = _NOUN_AFTER.match(text, unit_end)
+        if match and match.group("noun").lower() not in _GENERIC_NOUNS:
+            return match.group("noun").lower()
     return None
 
 
@@ -186,8 +312,19 @@ def extract(text: str) -> list[Quantity]:
             month = MONTHS.get(mon[:3]) if mon.isalpha() else int(mon)
             if month:
                 value = month * 100 + int(m.group("day"))
-                out.append(Quantity(value, value, "date", None, m.group(0)))
+                out.append(Quantity(value, value, "date", None, m.group(0), start=m.start()))
                 taken.append(m.span())
+    for m in _YEAR.finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            value = int(m.group("year")) * 10000 + int(m.group("mon") or 0) * 100 + int(m.group("day") or 0)
+            out.append(Quantity(value, value, "date", None, m.group(0), start=m.start()))
+            taken.append(m.span())
+    for m in _ZH_MONTH_OR_DAY.finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            value = int(m.group("n")) * (100 if m.group("what").startswith("月") else 1)
+            out.append(Quantity(value, value, "date", None, m.group(0), start=m.start()))
+            taken.append(m.span())
+    taken += _rate_windows(text)
     for m in _QUANTITY.finditer(text):
         if any(a <= m.start("a") < b for a, b in taken) or not m.group("a"):
             continue
@@ -205,8 +342,12 @@ def extract(text: str) -> list[Quantity]:
             unit = "usd"
         if unit is None and not m.group("b") and scale == 1.0 and m.group("a").isalpha():
             continue  # a bare number word ("one of the ...") says nothing measurable
+        span = text[m.start(): unit_end]
+        unit_word = re.sub(r"^[\d\s,.+\-–—~～至到]*", "", text[m.end(): unit_end]).split()
+        noun = _noun(text, unit_word[-1], unit_end) if unit_word and unit else None
         out.append(Quantity(min(low, high), max(low, high), unit, _period(text, m.start(), unit_end),
-                            text[m.start(): unit_end].strip()))
+                            span.strip(), noun, _bound(text, m.start(), m.end(), bool(m.group("plus"))),
+                            m.start() + len(span) - len(span.lstrip())))
     return out
 
 
@@ -250,3 +391,37 @@ def future(text: str) -> bool:
 def asserts_done(text: str) -> bool:
     """Claims something is already so ("already available", "has launched")."""
     return bool(re.search(r"\balready\b|已经|已", text, re.IGNORECASE))
+
+
+# What a question asks for, by the units it names: "How many GPUs ...", "多少辆特斯拉", "how long ...".
+_ASKED_NOUNS = {
+    "图片": "image", "视频": "video", "文章": "article", "特斯拉": "car", "汽车": "car", "工程师": "person",
+    "员工": "person", "用户": "user", "revenue": "usd", "arr": "usd", "收入": "usd", "营收": "usd", "money": "usd",
+    "cost": "usd", "spend": "usd", "spent": "usd", "worth": "usd", "valuation": "usd", "钱": "usd", "估值": "usd",
+}
+_ASKED_MEASURE = re.compile(r"(?:多少|几)\s*(?P<word>[\u4e00-\u9fff]{1,5}|[A-Za-z]+)")
+_ASKS_DURATION = re.compile(r"\bhow long\b|多久|多长时间|多少时间|几个月|多少年|多少天|多少周", re.IGNORECASE)
+
+
+def units_named(text: str) -> set[str]:
+    """The canonical units a question or claim names ("How many Teslas ..." -> {"car"}; "多少块 GPU" ->
+    {"gpu"}; "how long ..." -> {"time"}, i.e. any duration). Empty when it names none."""
+    found: set[str] = set()
+    for phrase in sorted(_PERIODS, key=len, reverse=True):  # "per day" names a rate's period, not a duration
+        text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
+    for word in re.findall(r"[A-Za-z][\w-]*|[%$％]", text):
+        lowered = word.lower()
+        singular = lowered[:-1] if lowered.endswith("s") else lowered
+        unit = _UNITS.get(lowered) or _UNITS.get(singular) or _ASKED_NOUNS.get(lowered)
+        if unit and not (len(word) == 1 and word.isalpha()):  # not "x" (times) or "X" the app
+            found.add(unit)
+    for word, unit in {**_UNITS, **_ASKED_NOUNS}.items():
+        if len(word) >= 2 and re.match(r"[\u4e00-\u9fff]", word) and word in text:
+            found.add(unit)
+    for m in _ASKED_MEASURE.finditer(text):  # 多少人, 几位, 多少块
+        unit, _ = _unit_match(m.string, _UNIT_AFTER.match(m.string, m.start("word")))  # type: ignore[arg-type]
+        if unit:
+            found.add(unit)
+    if _ASKS_DURATION.search(text):
+        found.add("time")
+    return {dimension(u) for u in found if u != "date"}

@@ -7,7 +7,10 @@ else is checked as a claim against the best passages:
 
 * quantities (index/text/quantities.py) of the same unit must agree -- a different number, unit or
   period (per day vs per month) on the same subject contradicts;
-* negation and modality count: "never" against a plain statement, "already" against "will";
+* negation, tense and modality count (index/text/modality.py): "never" against a plain statement; a
+  claim that something is or happened is never supported by a clause saying it will, is planned or
+  expected (contradicted: it is still to come), nor the other way round (contradicted when the
+  source says it already happened);
 * support needs the passage to contain nearly all the claim's words and to be close in
   meaning; topic similarity alone is never support. Nothing relevant -> not_found.
 
@@ -26,18 +29,17 @@ import numpy as np
 from ..records import CheckResult, Evidence
 from ..retrieve.lexical import Lexicon, Term, tokenize
 from ..retrieve.search import Candidate
+from ..text.modality import Modality, clauses, modality
 from ..text.quantities import (
     MONTHS,
     SCALE_WORDS,
     Quantity,
-    asserts_done,
     extract,
-    future,
     negated,
     negated_scopes,
     quantity_words,
 )
-from .conflicts import find_conflicts
+from .conflicts import claim_conflicts
 from .locate import Sources, locate, only_formatting
 
 EVIDENCE_POOL = 20  # best passages examined for a claim
@@ -52,6 +54,8 @@ SURE_TOPIC = 0.7  # coverage at which a passage is on the claim's subject even w
 _NOT_TOPIC = {
     "never", "not", "no", "none", "without", "nor", "neither", "不", "没有", "没", "无", "未", "从不", "绝不",
     "alreadi", "now", "still", "yet", "soon", "已经", "已", "将", "即将",
+    # tense and modality: compared by index/text/modality.py
+    "will", "plan", "expect", "aim", "intend", "predict", "should", "计划", "预计", "打算", "有望",
     # qualifiers of a quantity ("under six weeks", "约 600 万"): the quantity rules compare those
     "under", "over", "about", "near", "approxim", "almost", "rough", "least", "less", "than", "around",
     "约", "近", "超过", "不到", "大约", "至少", "左右", "多",
@@ -192,20 +196,41 @@ def stance(
     numbers, reason = _quantity_stance(claim_q, text)
     if numbers == "disagree" and topical >= NUMBER_COVERAGE and (subject or topical >= SURE_TOPIC):
         return "contradicts", reason
+    claim_mode, source_mode = modality(claim), modality_about(text, claim_words)
+    same_mode = (claim_mode == "future") == (source_mode == "future")  # tense and modality agree
     missing = {n for n in names(claim, lexicon) if n not in text.lower()}  # the claim names, the passage not
-    if numbers == "agree" and topical >= NUMBER_SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING and not missing:
+    if numbers == "agree" and topical >= NUMBER_SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING and not missing \
+            and same_mode:
         return "supports", reason
     if topical >= NEGATION_COVERAGE and _negation_mismatch(claim, text, claim_words):
         return "contradicts", "one of them says the opposite (a negation differs)"
-    if topical >= NEGATION_COVERAGE and asserts_done(claim) and future(text) and not asserts_done(text):
+    on_subject = topical >= NEGATION_COVERAGE and (subject or topical >= SURE_TOPIC)
+    if on_subject and claim_mode != "future" and source_mode == "future":
         return "contradicts", "the source speaks of it as still to come"
+    if on_subject and claim_mode == "future" and source_mode == "done":
+        return "contradicts", "the source says it has already happened"
     instead = {n for n in names(text, lexicon) if n not in claim.lower()}
     if missing and instead and topical >= SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING:
         found, claimed = ", ".join(sorted(instead)), ", ".join(sorted(missing))
         return "contradicts", f"a different name: the source says {found}, not {claimed}"
-    if topical >= SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING and not claim_q and not missing:
+    if topical >= SUPPORT_COVERAGE and meaning >= SUPPORT_MEANING and not claim_q and not missing and same_mode:
         return "supports", None
     return None, None
+
+
+def modality_about(text: str, claim_words: Sequence[Term]) -> Modality:
+    """The modality of the clause of `text` that speaks of the claim (most of its words), so that "X
+    Money is in closed beta and will reach all users later" is future about reaching all users."""
+    parts = clauses(text)
+    if not parts:
+        return "plain"
+
+    def overlap(part: str) -> float:
+        tokens = set(tokenize(part))
+        return sum(t.weight for t in claim_words if not t.alternatives.isdisjoint(tokens))
+
+    best = max(parts, key=lambda p: overlap(p[0]))
+    return best[1] if overlap(best[0]) > 0 else modality(text)
 
 
 @dataclass(frozen=True)
@@ -260,7 +285,7 @@ def _claim_verdict(claim: str, engine: Sources, candidates: list[Candidate]) -> 
         item = engine.evidence(sentence.source, sentence.start, sentence.end, j.weight, "claim", j.stance)
         item.reason = j.reason
         decided.append((j.weight, item, j.sid))
-    conflicts = find_conflicts(data, [sid for _, _, sid in decided] + [j.sid for j in judgements[:6]])
+    conflicts = claim_conflicts(engine, claim, [sid for _, _, sid in decided], [j.sid for j in judgements[:6]])
     if not decided:
         return CheckResult(claim, "not_found", [], conflicts)
     decided.sort(key=lambda d: d[0], reverse=True)

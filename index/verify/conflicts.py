@@ -1,72 +1,227 @@
-"""Sources that disagree: the same kind of quantity, stated differently about the same thing.
+"""Sources that disagree: two sources state different values for the same thing.
 
-Two sentences from different sources conflict when they are about the same thing (their
-vectors are close, or they share most content words) and each states a quantity of the same
-unit, with different values or for different periods ("2 million Teslas" vs "2 billion
-Teslas"; "6 billion images per month" vs "6B images every day"), and neither states the other's value.
+Two numbers from different sources conflict only when all of these hold (`compare`):
+
+1. they answer what was asked (index/verify/focus.py): a kind of quantity the question names or the
+   claim states, and one of them is in the answer itself (a quote, or a deciding piece of evidence);
+2. the same kind of quantity: the same unit ("six months" is a duration, "2024 年 9 月" a date, never
+   compared), and the same things counted ("9 engineers" and "12 位创始成员" count different groups;
+   "100,000 H100" and "330,000 GB300" different chips; "700 survivors" and "2,240 people" too, unless
+   the sentence of the people names the survivors);
+3. the same subject: every name the question or claim gives is in both sentences (or their section
+   headings), and neither number belongs to a name the other side does not mention ("Google recently
+   said their model generated 1 billion images" is Google's, not Imagine's);
+4. the same time and scope (index/verify/statements.py): one hall against the whole cluster, a phase,
+   a plan, an increment, an earlier time or a comparison against a plain statement, or a different
+   date, is not the same thing;
+5. a rate only against a rate, both put per day ("6B images every day" vs "6 billion images in the
+   past 30 days"), a total only against a total;
+6. values their own wording cannot reconcile (Quantity.interval: rounding, "about", "over",
+   "nearly", ranges): "约 560 万" and "nearly 6 million" agree, "15 people" is inside "5-15 people";
+7. neither sentence states the other's value too (a sentence giving the total and the per-hall count
+   does not contradict one giving the per-hall count).
+
+The rules are grammar and units, not facts of one corpus; none has a fitted threshold. (Comparing the
+two statements with their numbers masked by the embedding model was tried and does not separate
+same-thing pairs from different-thing ones: see docs/benchmarks.md.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..text.quantities import Quantity, extract
+from ..retrieve.lexical import Lexicon, tokenize
+from ..text.quantities import Quantity, dimension
+from .focus import Focus, claim_focus, question_focus
+from .statements import Statement, names, statements
 
 if TYPE_CHECKING:
-    from ..storage.store import IndexData
+    from .locate import Sources
 
-SAME_SUBJECT = 0.55  # cosine between the two sentences' vectors
+log = logging.getLogger(__name__)
+
+MAX_CONFLICTS = 3
+_LABELS = {
+    "car": "vehicles", "gpu": "GPUs", "image": "images", "video": "videos", "article": "articles",
+    "person": "people", "usd": "US dollars", "user": "users", "hall": "data halls", "mile": "miles", "gw": "GW",
+    "tw": "TW", "percent": "percent", "times": "times", "division": "teams", "install": "installs",
+    "connection": "connections", "cofounder": "co-founders",
+}
+_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+_BOUND_WORDS = {"over": "over ", "least": "at least ", "under": "nearly ", "about": "about "}
+_PER = {"day": "a day", "week": "a week", "month": "a month", "year": "a year"}
 
 
-def _describe(a: Quantity, b: Quantity) -> str:
-    if a.same_value(b) and a.period != b.period:
-        return f"{a.unit} per {a.period or '?'} vs per {b.period or '?'}"
-    return f"{a.unit}: {a.text} vs {b.text}"
+def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
+            sections: tuple[str, str] = ("", "")) -> str | None:
+    """Why two statements do not conflict, or None when they do (the rules in the module docstring)."""
+    qa, qb = a.quantity, b.quantity
+    kind = dimension(qa.unit or "")
+    if kind != dimension(qb.unit or "") or kind not in focus.units:
+        return "not the quantity asked about" if kind == dimension(qb.unit or "") else "different kinds of quantity"
+    if qa.noun and qb.noun and not _same_words(qa.noun, qb.noun, lexicon):
+        return f"different things counted: {qa.noun} / {qb.noun}"
+    if bool(qa.noun) != bool(qb.noun):  # "700 survivors" are people, but not any people
+        noun, generic = (qa.noun, b) if qa.noun else (qb.noun, a)
+        if not _mentions(generic.sentence, noun or "", lexicon):
+            return f"different things counted: {noun} / any"
+    for name in focus.names:
+        for side, section in ((a, sections[0]), (b, sections[1])):
+            if not _mentions(side.sentence + " " + section, name, lexicon):
+                return f"not about {name}"
+    for one, other in ((a, b), (b, a)):
+        known = focus.names | other.holders | names(other.lead + " " + other.clause)
+        if one.holders and not any(_same_words(h, k, lexicon) for h in one.holders for k in known):
+            return f"different subjects: {', '.join(sorted(one.holders))}"
+    if a.scope != b.scope:
+        return f"different scope: {sorted(a.scope)} / {sorted(b.scope)}"
+    if a.times != b.times:
+        return "different times"
+    if a.is_rate != b.is_rate:
+        return "a rate and a total"
+    if not _shared_topic(a, b, lexicon):
+        return "nothing in common but a number"
+    if qa.agrees(qb):
+        return "the values agree"
+    if _states(b, qa) or _states(a, qb):
+        return "the other sentence states this value too"
+    return None
 
 
-def _disagree(a: Quantity, b: Quantity) -> bool:
-    if not a.comparable(b):
-        return False
-    if not a.same_value(b):
+# Words that say how much, how long or how sure, not what: numbers, scales, times, periods, qualifiers.
+_NOT_TOPIC = set(tokenize(
+    "thousand million billion trillion second minute hour day daily week weekly month monthly year yearly annual "
+    "every each per past last next now over under nearly about around almost least more less than only just "
+    "千 万 亿 万个 万亿 秒 分钟 小时 天 日 周 星期 月 个月 年 一年 每天 每日 每月 每年 每周 "
+    "内 近 约 超过 不到 至少 只有 大约 左右"))
+_NUMERIC = re.compile(r"^[\d.,]+")
+
+
+def _shared_topic(a: Statement, b: Statement, lexicon: Lexicon) -> bool:
+    """The two statements share a word saying what they are about (not a number, a time or a qualifier):
+    "A single training step might be only 5 seconds" and "下一年这些模型面临的主要瓶颈" share none."""
+    tokens = set(tokenize(b.lead + " " + b.clause)) - _NOT_TOPIC
+    for term in lexicon.terms(a.lead + " " + a.clause, discount_common=False):
+        if term.word in _NOT_TOPIC or _NUMERIC.match(term.word):
+            continue
+        if not term.alternatives.isdisjoint(tokens):
+            return True
+    return False
+
+
+def _states(side: Statement, quantity: Quantity) -> bool:
+    return any(s.quantity.unit == quantity.unit and s.quantity.agrees(quantity)
+               for s in statements(side.sid, side.sentence))
+
+
+def _same_words(a: str, b: str, lexicon: Lexicon) -> bool:
+    """The same word, or words sharing a translation (特斯拉 / Tesla)."""
+    if a.lower() == b.lower():
         return True
-    return a.period is not None and b.period is not None and a.period != b.period
+    senses_a = {s for t in lexicon.terms(a, discount_common=False) for s in t.alternatives}
+    senses_b = {s for t in lexicon.terms(b, discount_common=False) for s in t.alternatives}
+    return bool(senses_a & senses_b)
 
 
-def _agreed(quantity: Quantity, others: Sequence[Quantity]) -> bool:
-    """The other sentence states this value too: a sentence giving a total and a per-hall figure
-    ("30 万块 GPU … 每个大厅 27,000 块 GPU") does not contradict one giving the per-hall figure."""
-    return any(quantity.comparable(q) and not _disagree(quantity, q) for q in others)
+def _mentions(text: str, name: str, lexicon: Lexicon) -> bool:
+    if name.lower() in text.lower():
+        return True
+    tokens = set(tokenize(text))
+    terms = lexicon.terms(name, discount_common=False)
+    return not terms or all(not t.alternatives.isdisjoint(tokens) for t in terms)
 
 
-def find_conflicts(data: IndexData, sentence_ids: Sequence[int]) -> list[dict]:
-    """Conflicts among the given sentences, each reported once with both sides cited."""
-    ids = list(dict.fromkeys(sentence_ids))
-    quantities = {sid: [q for q in extract(data.sentence_text(sid)) if q.unit and q.unit != "date"] for sid in ids}
+def _number(q: Quantity, value: float) -> str:
+    money = "$" if q.unit == "usd" else ""
+    for size, word in _SCALES:
+        if value >= size:
+            return f"{money}{value / size:g} {word}"
+    return f"{money}{value:,.0f}" if value >= 1000 else f"{money}{value:g}"
+
+
+def _value(q: Quantity) -> str:
+    if dimension(q.unit or "") in ("time", "power"):
+        return q.text
+    text = _number(q, q.low) if q.low == q.high else f"{_number(q, q.low)}–{_number(q, q.high)}"
+    return _BOUND_WORDS.get(q.bound or "", "") + text
+
+
+def _label(q: Quantity) -> str:
+    label = _LABELS.get(q.unit or "", q.unit or "")
+    if q.noun and q.noun.isascii() and q.noun not in label.lower():
+        return f"{q.noun.upper() if any(c.isdigit() for c in q.noun) else q.noun.capitalize()} {label}"
+    return label
+
+
+def describe(a: Quantity, b: Quantity) -> tuple[str, str]:
+    """(about, kind): "over 2 million vs over 2 billion Tesla vehicles", "number"; "6 billion images a
+    month vs 6 billion images a day", "rate"."""
+    label = _label(a) if a.noun and a.noun.isascii() else _label(b)
+    if dimension(a.unit or "") in ("time", "power"):
+        return f"{a.text} vs {b.text}", "duration" if dimension(a.unit or "") == "time" else "number"
+    if a.period or b.period:
+        def per(q: Quantity) -> str:
+            return _PER.get(q.period or "", f"in {q.period}")
+        kind = "rate" if a.low == b.low and a.high == b.high else "number"
+        return f"{_value(a)} {label} {per(a)} vs {_value(b)} {label} {per(b)}", kind
+    return f"{_value(a)} vs {_value(b)} {label}", "number"
+
+
+def answer_conflicts(engine: Sources, question: str, quoted: Sequence[int], pool: Sequence[int],
+                     encode: Callable[[str], np.ndarray] | None = None) -> list[dict]:
+    """Conflicts shown with an answer: about the value the question asks for, stated in a quote."""
+    answer = [s for sid in quoted for s in statements(sid, engine.data.sentence_text(sid))]
+    return find_conflicts(engine, question_focus(question, answer, encode), quoted, pool)
+
+
+def claim_conflicts(engine: Sources, claim: str, deciding: Sequence[int], pool: Sequence[int]) -> list[dict]:
+    """Conflicts shown with a claim's verdict: about the quantities the claim states."""
+    return find_conflicts(engine, claim_focus(claim), deciding, pool)
+
+
+def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], pool_ids: Sequence[int]) -> list[dict]:
+    """Conflicts about what `focus` asks for, between a sentence of the answer (`answer_ids`) and any
+    other sentence of the answer or the pool, each reported once with both sides cited."""
+    if not focus.units:
+        return []
+    data = engine.data
+    answer = list(dict.fromkeys(answer_ids))
+    ids = list(dict.fromkeys([*answer, *pool_ids]))
+    said = {sid: [s for s in statements(sid, data.sentence_text(sid))
+                  if dimension(s.quantity.unit or "") in focus.units] for sid in ids}
     conflicts: list[dict] = []
     seen: set[tuple[str, frozenset[int]]] = set()
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
-            if data.sentences[a].source == data.sentences[b].source or not quantities[a] or not quantities[b]:
+            if a not in answer and b not in answer:
                 continue
-            if float(np.dot(data.sentence_vectors[a], data.sentence_vectors[b])) < SAME_SUBJECT:
+            source_a, source_b = data.sentences[a].source, data.sentences[b].source
+            key = frozenset((source_a, source_b))
+            if source_a == source_b:
                 continue
-            for qa in quantities[a]:
-                qb = next((q for q in quantities[b] if _disagree(qa, q)), None)
-                if qb is None or _agreed(qa, quantities[b]) or _agreed(qb, quantities[a]):
-                    continue
-                key = (qa.unit or "", frozenset((data.sentences[a].source, data.sentences[b].source)))
-                if key in seen:
-                    continue
-                seen.add(key)
-                conflicts.append({
-                    "about": _describe(qa, qb),
-                    "sources": [
-                        {"source": data.sources[data.sentences[s].source].file, "text": data.sentence_text(s)}
-                        for s in (a, b)
-                    ],
-                })
-                break
-    return conflicts
+            sections = (data.sentences[a].section, data.sentences[b].section)
+            for sa in said[a]:
+                for sb in said[b]:
+                    why = compare(sa, sb, focus, engine.lexicon, sections)
+                    log.debug("%s | %s: %s", sa.quantity.text, sb.quantity.text, why or "conflict")
+                    unit_key = (dimension(sa.quantity.unit or ""), key)
+                    if why is None and unit_key not in seen:
+                        seen.add(unit_key)
+                        conflicts.append(_report(engine, sa, sb))
+    return conflicts[:MAX_CONFLICTS]
+
+
+def _report(engine: Sources, a: Statement, b: Statement) -> dict:
+    about, kind = describe(a.quantity, b.quantity)
+    sides = []
+    for side in (a, b):
+        sentence = engine.data.sentences[side.sid]
+        cited = engine.evidence(sentence.source, sentence.start, sentence.end, 1.0, "claim")
+        sides.append({"source": cited.source, "text": cited.text, "value": side.quantity.text, "title": cited.title,
+                      "section": cited.section, "timestamp": cited.timestamp, "url": cited.url})
+    return {"about": about, "kind": kind, "sources": sides}
