@@ -2,9 +2,10 @@
 
 For every folder with a questions.jsonl (rows `id`, `lang`, `question`, `gold`, `file`, `time`,
 optionally `absent` and `absent_in`):
-* every gold string occurs byte for byte in `file`;
-* in a transcript (.vtt/.srt), the gold lies inside one cue and `time` is the start (HH:MM:SS) of a
-  cue holding it; elsewhere `time` is null;
+* the first gold string occurs byte for byte in `file`; each further gold string (an alternative)
+  occurs byte for byte in `file` or in another file of the corpus that states the same answer;
+* in a transcript (.vtt/.srt) `file`, each gold found in `file` lies inside one cue and `time` is the
+  start (HH:MM:SS) of a cue holding it; when `file` is not a transcript, `time` is null;
 * a trap (empty `gold`) has `file` and `time` null, and its `absent` pattern (a regex for words that
   would answer it; `(?i)` for any case), when given, occurs in none of the corpus's files (or of the
   files listed in `absent_in`);
@@ -82,17 +83,20 @@ def check(folder: Path) -> list[str]:
         if name not in files:
             problems.append(f"{qid}: file {name!r} not in the corpus")
             continue
-        for gold in row["gold"]:
+        if name not in cues and row.get("time") is not None:
+            problems.append(f"{qid}: time must be null for {name}")
+        for k, gold in enumerate(row["gold"]):
             if gold.encode("utf-8") not in files[name]:
-                problems.append(f"{qid}: gold {gold!r} not found in {name}")
+                if k == 0:
+                    problems.append(f"{qid}: first gold {gold!r} not found in {name}")
+                elif not any(gold.encode("utf-8") in raw for raw in files.values()):
+                    problems.append(f"{qid}: gold {gold!r} not found in any file of the corpus")
             elif name in cues:
                 starts = [start for start, text in cues[name] if gold in text]
                 if not starts:
                     problems.append(f"{qid}: gold {gold!r} is not inside one cue")
                 elif row.get("time") not in starts:
                     problems.append(f"{qid}: time {row.get('time')} is not a cue start holding {gold!r} ({starts})")
-            elif row.get("time") is not None:
-                problems.append(f"{qid}: time must be null for {name}")
     answerable = [row for row in rows if row["gold"]]
     counts = {lang: sum(row["lang"] == lang for row in answerable) for lang in ("en", "zh")}
     sentences = sum(len(text) for text in texts.values())
