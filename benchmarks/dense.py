@@ -55,11 +55,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", type=int, nargs="*", default=[768, 512, 256, 128])
     parser.add_argument("--prompts", action="store_true", help="also compare document prompts with a title")
+    parser.add_argument("--corpora", nargs="*", help="only these corpora (default: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     table: dict[str, dict[int, tuple[float, float, float, float]]] = {}
     embedder = None
-    for corpus in corpora():
+    for corpus in corpora(args.corpora):
         engine = engine_for(corpus, embedder)
         embedder = engine._embedder or embedder
         items = [i for i in corpus.items if i.kind == "answerable"]

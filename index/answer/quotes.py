@@ -56,13 +56,16 @@ def _open_quotation(data: IndexData, first: int, last: int) -> bool:
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1 or text.count("「") > text.count("」")
 
 
-def _extend(data: IndexData, sid: int) -> tuple[int, int]:
-    """Grow a sentence into the run a reader needs: a too-short sentence takes its neighbour
-    in the same paragraph, one that refers back takes the sentence it refers to, and a paragraph
-    ending in ':' takes the list items that follow it."""
+def _extend(data: IndexData, sid: int, with_next: bool = False) -> tuple[int, int]:
+    """Grow a sentence into the run a reader needs: one read with the next sentence (the pair was
+    closer to the question) takes it, a too-short sentence takes its neighbour in the same paragraph,
+    one that refers back takes the sentence it refers to, and a paragraph ending in ':' takes the
+    list items that follow it."""
     first = last = sid
     count = len(data.sentences)
-    if _length_in_words(data.sentence_text(sid)) < SHORT_QUOTE:
+    if with_next and sid + 1 < count and data.same_paragraph(sid, sid + 1):
+        last = sid + 1
+    elif _length_in_words(data.sentence_text(sid)) < SHORT_QUOTE:
         if sid + 1 < count and data.same_paragraph(sid, sid + 1):
             last = sid + 1
         elif sid > 0 and data.same_paragraph(sid - 1, sid):
@@ -133,7 +136,7 @@ def select(
             break
         if cand.sid in used:
             continue
-        first, last = _extend(data, cand.sid)
+        first, last = _extend(data, cand.sid, cand.with_next)
         first, last = _join_neighbours(data, first, last, scores[cand.sid], scores)
         if used.intersection(range(first, last + 1)):
             first = last = cand.sid  # its neighbours are quoted already: the sentence alone

@@ -182,3 +182,27 @@ def test_near_exact_quote_with_a_changed_word_is_located_with_differences(engine
     assert first.match == "near-exact" and first.source == "002_8ca7da677551ebfe.txt"
     assert any(d["claimed"] == "speed" for d in first.differences)
     assert result.verdict != "supported"
+
+
+def test_an_answer_in_the_sentence_after_the_topic_is_quoted_with_it(tmp_path: Path, settings, embedder) -> None:
+    """The pair (a sentence and the next in its paragraph) is read as one when it is closer to the
+    question than either sentence: the quote then holds the topic and the answer."""
+    import dataclasses
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "city.md").write_text(
+        "# City news\n\n"
+        "The council opened the Harbour Bridge last spring after three years of work. "
+        "The final bill came to 40 million euros, twice the first estimate.\n\n"
+        "The new library keeps 200,000 books. Its reading room seats 300 people.\n\n"
+        "Bus line 7 now runs every ten minutes. Night buses start in June.\n",
+        encoding="utf-8",
+    )
+    engine = Engine.load(dataclasses.replace(settings, corpus_dir=corpus, index_dir=tmp_path / "index"), embedder)
+    candidates = engine.candidates("How much did the Harbour Bridge cost?")
+    best = max(candidates, key=lambda c: c.score)
+    assert best.with_next and "Harbour Bridge" in engine.data.sentence_text(best.sid)
+    answer = engine.ask("How much did the Harbour Bridge cost?")
+    assert answer.quotes and "40 million euros" in answer.quotes[0].text
+    assert "Harbour Bridge" in answer.quotes[0].text
