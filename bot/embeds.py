@@ -16,7 +16,7 @@ from discord.utils import escape_markdown
 
 from index.records import Answer, CheckResult, Evidence, Quote, Source
 
-from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING
+from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_LIMIT = 256
@@ -153,9 +153,10 @@ def conflict_embed(conflicts: list[dict]) -> discord.Embed | None:
         return None
     embed = discord.Embed(title="⚠️ Sources disagree", colour=COLOURS["conflict"])
     for conflict in conflicts[:4]:
-        embed.add_field(name=shorten(conflict["about"], FIELD_NAME_LIMIT), value="\u200b", inline=False)
+        heading = conflict_heading(conflict).removeprefix("Sources disagree ").strip()
+        embed.add_field(name=shorten(heading, FIELD_NAME_LIMIT), value="\u200b", inline=False)
         for side in conflict["sources"][:2]:
-            embed.add_field(name=shorten(side["source"], FIELD_NAME_LIMIT),
+            embed.add_field(name=shorten(side_citation(side), FIELD_NAME_LIMIT),
                             value=blockquote(side["text"], FIELD_VALUE_LIMIT), inline=True)
     return embed
 

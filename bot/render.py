@@ -10,7 +10,7 @@ import textwrap
 
 from index.records import Answer, CheckResult, Evidence, Quote, Source
 
-from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING
+from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
 
 VERDICTS = {
     "supported": "SUPPORTED by the sources",
@@ -53,14 +53,15 @@ def render_answer(answer: Answer) -> str:
 
 
 def render_conflicts(conflicts: list[dict]) -> list[str]:
-    """One block per disagreement, both sides quoted and named."""
+    """One block per disagreement, both sides quoted and cited, and what kind of disagreement it is."""
     blocks = []
     for conflict in conflicts:
         sides = "\n".join(
-            f"  {side['source']}:\n" + textwrap.indent(side["text"], "    > ", lambda _: True)
+            f"  {side_citation(side)}:\n" + textwrap.indent(side["text"], "    > ", lambda _: True)
+            + (f"\n      {side['url']}" if side.get("url") else "")
             for side in conflict["sources"]
         )
-        blocks.append(f"Sources disagree ({conflict['about']}):\n{sides}")
+        blocks.append(f"{conflict_heading(conflict)}:\n{sides}")
     return blocks
 
 

@@ -7,3 +7,19 @@ NOTHING_ON_TOPIC = "Nothing in the sources is about that."
 RELATED_HEADING = "Not sure these answer the question; they are the closest passages in the sources:"
 # Cited after a quote from a recording: its text is a speech recogniser's, not a person's.
 MACHINE_TRANSCRIPT = "machine transcript"
+
+# Sources that disagree: what kind of disagreement, and where each side stands.
+CONFLICT_KINDS = {"number": "on a number", "rate": "on a rate", "duration": "on a duration"}
+
+
+def conflict_heading(conflict: dict) -> str:
+    """"Sources disagree on a number (over 2 million vs over 2 billion Tesla vehicles)"."""
+    kind = CONFLICT_KINDS.get(conflict.get("kind", ""), "")
+    return f"Sources disagree{' ' + kind if kind else ''} ({conflict['about']})"
+
+
+def side_citation(side: dict) -> str:
+    """The source of one side of a disagreement: file, then title · § section · at time, when known."""
+    parts = [p for p in (side.get("title"), f"§ {side['section']}" if side.get("section") else None,
+                         f"at {side['timestamp']}" if side.get("timestamp") else None) if p]
+    return " · ".join([side["source"], *parts])

@@ -40,11 +40,9 @@ MAX_CLAIMS_PER_MESSAGE = 10  # best passages (besides the quotes) examined for s
 
 @dataclass
 class Retrieved:
-    """What a question retrieves: candidate sentences, and its share of words no document uses
-    (Lexicon.absent_share), which the confidence models read."""
+    """What a question retrieves: candidate sentences, and whether it is asked in Chinese."""
 
     candidates: list[Candidate]
-    absent: float
     chinese: bool  # the question is in Chinese
 
 
@@ -137,7 +135,7 @@ class Engine:
         terms = self.lexicon.terms(question)
         chinese = is_chinese(question)
         candidates = self.searcher.candidates(self.encode(question), terms, chinese)
-        return Retrieved(candidates, self.lexicon.absent_share(terms), chinese)
+        return Retrieved(candidates, chinese)
 
     def candidates(self, question: str) -> list[Candidate]:
         return self.retrieve(question).candidates
@@ -146,8 +144,7 @@ class Engine:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)
         k = k or self.settings.top_k
         retrieved = self.retrieve(question)
-        level, picks = quote_selection.select(retrieved.candidates, self.data, k, absent=retrieved.absent,
-                                              question_chinese=retrieved.chinese)
+        level, picks = quote_selection.select(retrieved.candidates, self.data, k, question_chinese=retrieved.chinese)
         conflicts = []
         if level == "answer":
             best = sorted(retrieved.candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]

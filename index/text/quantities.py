@@ -189,6 +189,8 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+_RELATIVE_TIME = re.compile(r"\s*(?:ago\b|later\b|earlier\b|before\b|after\b|前|后|之前|之后|以前|以后)", re.IGNORECASE)
+_EQUIVALENT = re.compile(r"\s*(?:[A-Za-z]+\s+)?(?:equivalents?\b|等效|当量)", re.IGNORECASE)
 _PART_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the\s+|these\s+|those\s+|all\s+)?\d[\d,.]*\+?(?=\s+[A-Za-z])")
 
 
@@ -342,6 +344,10 @@ def extract(text: str) -> list[Quantity]:
             unit = "usd"
         if unit is None and not m.group("b") and scale == 1.0 and m.group("a").isalpha():
             continue  # a bare number word ("one of the ...") says nothing measurable
+        if unit and dimension(unit) == "time" and _RELATIVE_TIME.match(text, unit_end):
+            unit = "date"  # "six months ago", "6 个月后": a point in time, not a duration
+        elif unit and _EQUIVALENT.match(text, unit_end):
+            unit += "-equivalent"  # "1 million H100 GPU equivalents" measure compute, not chips
         span = text[m.start(): unit_end]
         unit_word = re.sub(r"^[\d\s,.+\-–—~～至到]*", "", text[m.end(): unit_end]).split()
         noun = _noun(text, unit_word[-1], unit_end) if unit_word and unit else None

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CONFLICTS = 3
+NEIGHBOURS = 5  # sentences of other sources closest to each answer sentence, added to the pool
 _LABELS = {
     "car": "vehicles", "gpu": "GPUs", "image": "images", "video": "videos", "article": "articles",
     "person": "people", "usd": "US dollars", "user": "users", "hall": "data halls", "mile": "miles", "gw": "GW",
@@ -58,7 +59,7 @@ _PER = {"day": "a day", "week": "a week", "month": "a month", "year": "a year"}
 
 
 def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
-            sections: tuple[str, str] = ("", "")) -> str | None:
+            contexts: tuple[str, str] = ("", "")) -> str | None:
     """Why two statements do not conflict, or None when they do (the rules in the module docstring)."""
     qa, qb = a.quantity, b.quantity
     kind = dimension(qa.unit or "")
@@ -71,8 +72,8 @@ def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
         if not _mentions(generic.sentence, noun or "", lexicon):
             return f"different things counted: {noun} / any"
     for name in focus.names:
-        for side, section in ((a, sections[0]), (b, sections[1])):
-            if not _mentions(side.sentence + " " + section, name, lexicon):
+        for side, context in ((a, contexts[0]), (b, contexts[1])):
+            if not _mentions(side.sentence + " " + context, name, lexicon):
                 return f"not about {name}"
     for one, other in ((a, b), (b, a)):
         known = focus.names | other.holders | names(other.lead + " " + other.clause)
@@ -191,9 +192,10 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
         return []
     data = engine.data
     answer = list(dict.fromkeys(answer_ids))
-    ids = list(dict.fromkeys([*answer, *pool_ids]))
-    said = {sid: [s for s in statements(sid, data.sentence_text(sid))
-                  if dimension(s.quantity.unit or "") in focus.units] for sid in ids}
+    said = {sid: _asked(engine, sid, focus) for sid in answer}
+    neighbours = [n for sid in answer if said[sid] for n in _neighbours(engine, sid)]
+    ids = list(dict.fromkeys([*answer, *pool_ids, *neighbours]))
+    said.update({sid: _asked(engine, sid, focus) for sid in ids if sid not in said})
     conflicts: list[dict] = []
     seen: set[tuple[str, frozenset[int]]] = set()
     for i, a in enumerate(ids):
@@ -204,16 +206,39 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
             key = frozenset((source_a, source_b))
             if source_a == source_b:
                 continue
-            sections = (data.sentences[a].section, data.sentences[b].section)
+            contexts = (_context(engine, a), _context(engine, b))
             for sa in said[a]:
                 for sb in said[b]:
-                    why = compare(sa, sb, focus, engine.lexicon, sections)
+                    why = compare(sa, sb, focus, engine.lexicon, contexts)
                     log.debug("%s | %s: %s", sa.quantity.text, sb.quantity.text, why or "conflict")
                     unit_key = (dimension(sa.quantity.unit or ""), key)
                     if why is None and unit_key not in seen:
                         seen.add(unit_key)
                         conflicts.append(_report(engine, sa, sb))
     return conflicts[:MAX_CONFLICTS]
+
+
+def _asked(engine: Sources, sid: int, focus: Focus) -> list[Statement]:
+    said = statements(sid, engine.data.sentence_text(sid))
+    return [s for s in said if dimension(s.quantity.unit or "") in focus.units]
+
+
+def _neighbours(engine: Sources, sid: int) -> list[int]:
+    """The sentences of other sources closest in meaning to an answer's sentence (its stored vector
+    against all others: array work, no model call): where another source states the same thing, even
+    when the question's wording did not retrieve it."""
+    data = engine.data
+    scores = data.sentence_vectors @ data.sentence_vectors[sid]
+    source = data.sentences[sid].source
+    order = np.argsort(-scores)[: NEIGHBOURS * 4]
+    return [int(i) for i in order if data.sentences[int(i)].source != source][:NEIGHBOURS]
+
+
+def _context(engine: Sources, sid: int) -> str:
+    """What a sentence is about besides its own words: its section headings and its paragraph."""
+    data = engine.data
+    first, last = data.paragraph(sid)
+    return " ".join([data.sentences[sid].section, *(data.sentence_text(i) for i in range(first, last + 1))])
 
 
 def _report(engine: Sources, a: Statement, b: Statement) -> dict:
