@@ -109,7 +109,7 @@ class Quantity:
     period: str | None  # "day", "month", "year", "week" for rates, else None
     text: str  # the span it was read from
     noun: str | None = None  # what exactly is counted, when the text says more than the unit: "engineer", "h100"
-    bound: str | None = None  # the wording around the number: "over", "least", "under", "about", or None
+    bound: str | None = None  # the wording: "over", "least", "under" (nearly), "below", "about", or None
     start: int = -1  # where the span starts in the text it was read from
 
     def base(self) -> tuple[float, float]:
@@ -143,14 +143,17 @@ class Quantity:
 
         A figure stands for anything that rounds to it (half a unit of its last significant digit:
         "6 million" is 5.5 to 6.5 million, "847" is 846.5 to 847.5); "about" widens it by
-        APPROXIMATION both ways, "over" / "+" / 超过 upwards only, "nearly" / "under" / 不到
-        downwards only; "at least" / 至少 sets only a floor. A range is its two ends.
+        APPROXIMATION both ways, "over" / "+" / 超过 upwards only, "nearly" / 近 downwards only;
+        "at least" / 至少 sets only a floor, "under" / "less than" / 不到 only a ceiling. A range is
+        its two ends.
         """
         low, high = self.base()
         low, high = low - _rounding(low), high + _rounding(high)
         value_low, value_high = self.base()
         if self.bound == "least":  # "at least 3" says nothing against 9
             low, high = value_low, math.inf
+        elif self.bound == "below":  # "under six weeks" says nothing against "under 10 days"
+            low, high = 0.0, value_high
         elif self.bound == "over":
             low, high = value_low, max(high, value_high * (1 + APPROXIMATION))
         elif self.bound == "under":
@@ -263,8 +266,9 @@ def _rate_windows(text: str) -> list[tuple[int, int]]:
 _OVER = re.compile(r"(?:\b(?:over|more than|above|exceed(?:ed|s)?|surpass(?:ed|es)?|crossed|beyond)|"
                    r"超过|超|逾|突破|多于|高于)\s*(?:the\s+)?$", re.IGNORECASE)
 _AT_LEAST = re.compile(r"(?:\bat least|\bno (?:fewer|less) than|至少|不少于|最少)\s*(?:有\s*)?$", re.IGNORECASE)
-_UNDER = re.compile(r"(?:\b(?:nearly|almost|under|less than|fewer than|up to|close to|below)|近|将近|接近|不到|不足|"
-                    r"少于|低于)\s*$", re.IGNORECASE)
+_UNDER = re.compile(r"(?:\b(?:nearly|almost|close to)|近|将近|接近|差不多)\s*$", re.IGNORECASE)
+_BELOW = re.compile(r"(?:\b(?:under|less than|fewer than|up to|below|at most|no more than)|"
+                    r"不到|不足|少于|低于|最多)\s*$", re.IGNORECASE)
 _ABOUT = re.compile(r"(?:\b(?:about|around|roughly|approximately|approx\.|some|an estimated|estimated)|[~～]|"
                     r"(?:约|大约|大概|估计)有?|有约)\s*$", re.IGNORECASE)
 
@@ -277,7 +281,9 @@ def _bound(text: str, start: int, end: int, plus: bool) -> str | None:
         return "least"
     if plus or _OVER.search(before) or re.match(r"\s*(?:多|以上)", after):
         return "over"
-    if _UNDER.search(before) or re.match(r"\s*(?:以下|以内)", after):
+    if _BELOW.search(before) or re.match(r"\s*(?:以下|以内)", after):
+        return "below"
+    if _UNDER.search(before):
         return "under"
     if _ABOUT.search(before) or re.match(r"\s*左右", after):
         return "about"

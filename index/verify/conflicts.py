@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CONFLICTS = 3
+# "five times more effective", "1% of Earth's energy": a ratio is only comparable with one of the same
+# base, which the wording rarely makes clear enough to tell; ratios are never set against each other.
+RELATIVE_UNITS = {"times", "percent"}
 NEIGHBOURS = 5  # sentences of other sources closest to each answer sentence, added to the pool
 _LABELS = {
     "car": "vehicles", "gpu": "GPUs", "image": "images", "video": "videos", "article": "articles",
@@ -54,7 +57,7 @@ _LABELS = {
     "connection": "connections", "cofounder": "co-founders",
 }
 _SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
-_BOUND_WORDS = {"over": "over ", "least": "at least ", "under": "nearly ", "about": "about "}
+_BOUND_WORDS = {"over": "over ", "least": "at least ", "under": "nearly ", "below": "under ", "about": "about "}
 _PER = {"day": "a day", "week": "a week", "month": "a month", "year": "a year"}
 
 
@@ -63,6 +66,8 @@ def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
     """Why two statements do not conflict, or None when they do (the rules in the module docstring)."""
     qa, qb = a.quantity, b.quantity
     kind = dimension(qa.unit or "")
+    if kind in RELATIVE_UNITS:
+        return "a ratio says nothing without its base"
     if kind != dimension(qb.unit or "") or kind not in focus.units:
         return "not the quantity asked about" if kind == dimension(qb.unit or "") else "different kinds of quantity"
     if qa.noun and qb.noun and not _same_words(qa.noun, qb.noun, lexicon):
