@@ -48,11 +48,14 @@ from index.retrieve.lexical import Lexicon
 from index.retrieve.search import Candidate, Searcher, Weights, is_chinese
 
 K = 3
-ON_TOPIC_KEEP = 0.98  # share of the training corpora's answerable questions that must get quotes
+# Share of the training corpora's answerable questions that must get quotes (the target is 0.99 shown).
+# --on-topic-keep sets another: multilingual-e5-small keeps 0.98 (at 0.995 its held-out off-topic questions
+# get quotes: it cannot tell them from answerable ones that well).
+ON_TOPIC_KEEP = 0.995
 TRAP_ANSWER_LIMIT = 0.2  # share of the training corpora's traps that may be called an answer
 REGULARISATION = 1.0
-WEIGHT_GRID = {
-    "coverage": (0.1, 0.2, 0.35, 0.5),
+WEIGHT_GRID = {  # meaning (the cosine) weighs 0.6; 0 for the others leaves them out of the ranking
+    "coverage": (0.0, 0.1, 0.2, 0.35),
     "lexical": (0.0, 0.1, 0.2),
 }
 
@@ -63,7 +66,6 @@ class Asked:
 
     item: Item
     candidates: list[Candidate]
-    absent: float
     chinese: bool  # the question is in Chinese
 
 
@@ -112,7 +114,7 @@ def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str,
         terms = lexicon.terms(question)
         chinese = is_chinese(question)
         candidates = searcher.candidates(vectors[item.id], terms, chinese)
-        out.append(Asked(item, candidates, lexicon.absent_share(terms), chinese))
+        out.append(Asked(item, candidates, chinese))
     return out
 
 
@@ -130,17 +132,18 @@ def outcomes(engine: Engine, asked: Sequence[Asked], value: Weights, dropped: Se
                     out.append(Outcome(row.item, np.zeros(len(FEATURES)), False, False, None, []))
                     continue
                 ranked = sorted(row.candidates, key=lambda c: c.score, reverse=True)
-                _, picks = quotes.select(row.candidates, engine.data, K, absent=row.absent,
-                                         question_chinese=row.chinese)
+                _, picks = quotes.select(row.candidates, engine.data, K, question_chinese=row.chinese)
                 shown = [engine.quote(p) for p in picks]
                 flags = [hits(q.text, row.item.gold) for q in shown]
                 timed = None
                 if row.item.time and any(flags):
                     hit = shown[flags.index(True)]
                     cues = cue_starts(engine.settings.corpus_dir / hit.source)
-                    timed = hit.timestamp == expected_time(cues, hit.text, row.item.time)
+                    # The gold text may be said twice (two cues): either time is right for a quote of it.
+                    said = {row.item.time} | {start for start, text in cues if hits(text, row.item.gold)}
+                    timed = hit.timestamp in {expected_time(cues, hit.text, at) for at in said}
                 verbatim = [q.text in texts[q.source] for q in shown]
-                features = confidence.features(ranked, row.absent, engine.data.manifest["background"], row.chinese)
+                features = confidence.features(ranked, engine.data.manifest["background"], row.chinese)
                 features[[FEATURES.index(name) for name in dropped]] = 0.0
                 out.append(Outcome(row.item, features, any(flags[:1]), any(flags),
                                    timed, verbatim))
@@ -192,7 +195,7 @@ def _quantile_cut(scores: np.ndarray, weight: np.ndarray, keep: float) -> float:
     return float(scores[order][np.searchsorted(cumulative, 1 - keep)])
 
 
-def fit_confidence(rows: Sequence[Outcome]) -> Confidence:
+def fit_confidence(rows: Sequence[Outcome], keep: float = ON_TOPIC_KEEP) -> Confidence:
     weight = _corpus_weights(rows)
     x = np.stack([r.features for r in rows])
     kinds = np.array([r.item.kind for r in rows])
@@ -201,8 +204,7 @@ def fit_confidence(rows: Sequence[Outcome]) -> Confidence:
     topic_rows = answerable | (kinds == "offtopic")
     coefficients, intercept = _fit(x[topic_rows], answerable[topic_rows], weight[topic_rows])
     scores = x @ coefficients + intercept
-    on_topic = Linear(tuple(coefficients), intercept - _quantile_cut(scores[answerable], weight[answerable],
-                                                                     ON_TOPIC_KEEP))
+    on_topic = Linear(tuple(coefficients), intercept - _quantile_cut(scores[answerable], weight[answerable], keep))
 
     good = answerable & np.array([r.hit3 for r in rows])
     traps = kinds == "trap"
@@ -259,14 +261,14 @@ class Held:
     rows: list[Outcome]
 
 
-def leave_one_out(table: dict[str, dict[Weights, list[Outcome]]]) -> list[Held]:
+def leave_one_out(table: dict[str, dict[Weights, list[Outcome]]], keep: float = ON_TOPIC_KEEP) -> list[Held]:
     """For each corpus: weights and models fitted on the others, scored on it."""
     names = list(table)
     held = []
     for name in names:
         others = [n for n in names if n != name]
         best = best_weights(table, others)
-        model = fit_confidence([r for n in others for r in table[n][best]])
+        model = fit_confidence([r for n in others for r in table[n][best]], keep)
         held.append(Held(name, best, model, figures(table[name][best], model), table[name][best]))
     return held
 
@@ -333,6 +335,8 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="write the values fitted on all corpora")
     parser.add_argument("--ablate", action="store_true", help="also score with each hand-built signal off")
     parser.add_argument("--corpora", nargs="*", help="only these corpora (default: all)")
+    parser.add_argument("--on-topic-keep", type=float, default=ON_TOPIC_KEEP,
+                        help=f"share of answerable questions the fit shows quotes for (default {ON_TOPIC_KEEP})")
     parser.add_argument("--shipped-weights", action="store_true",
                         help="rank with the shipped weights instead of fitting them (faster)")
     args = parser.parse_args()
@@ -349,7 +353,7 @@ def main() -> int:
     if args.shipped_weights:
         weight_grid = {name: (getattr(search.WEIGHTS, name),) for name in WEIGHT_GRID}
     table = collect(selected, Signals(), vectors, engines, weight_grid)
-    held = leave_one_out(table)
+    held = leave_one_out(table, args.on_topic_keep)
     print_table(held, "Leave-one-corpus-out (weights and models fitted on the other corpora)")
     for h in held:
         print(f"  {h.corpus}: {h.weights}")
@@ -360,11 +364,14 @@ def main() -> int:
             "no everyday-word weights": Signals(everyday=False),
             "no background lift": Signals(features=("lift", "best_lift")),
             "no spread": Signals(features=("spread",)),
-            "no absent-word share": Signals(features=("absent",)),
+            "no coverage features": Signals(features=("coverage", "best_coverage")),
+            "no BM25 feature": Signals(features=("lexical",)),
+            "no lead over the second": Signals(features=("gap",)),
         }
         summary = {"all signals": macro(held)}
         for label, signals in variants.items():
-            summary[label] = macro(leave_one_out(collect(selected, signals, vectors, engines, weight_grid)))
+            summary[label] = macro(leave_one_out(collect(selected, signals, vectors, engines, weight_grid),
+                                                 args.on_topic_keep))
         keys = ["hit@1 en", "hit@3 en", "hit@1 zh", "hit@3 zh", "shown", "answer", "trap answer", "offtopic none"]
         print("\nAblation (macro-average over corpora, leave-one-corpus-out; each row its own fit)")
         print(f"{'signals':28}" + "".join(f"{k:>14}" for k in keys))
@@ -372,7 +379,7 @@ def main() -> int:
             print(f"{label:28}" + "".join(f"{values.get(k, float('nan')):14.3f}" for k in keys))
 
     best = best_weights(table, list(table))
-    model = fit_confidence([r for rows in table.values() for r in rows[best]])
+    model = fit_confidence([r for rows in table.values() for r in rows[best]], args.on_topic_keep)
     print(f"\nFitted on all corpora (shipped with --write): {best}")
     if args.write:
         models = load_all()

@@ -161,7 +161,7 @@ def main() -> int:
         items = [json.loads(line) for line in (HERE / "questions.jsonl").read_text(encoding="utf-8").splitlines()
                  if line.strip()]
         questions = [i.get("question") or i.get("claim") or i.get("quote") for i in items]
-        np.save(work / "questions.npy", engine.embedder.encode(questions[:QUERIES // 2]))
+        np.save(work / "questions.npy", engine.embedder.encode(questions[:QUERIES // 2], "query"))
         del engine
         rows = []
         for n in args.sizes:

@@ -117,8 +117,9 @@ def corpora(names: list[str] | None = None) -> list[Corpus]:
 
 
 def engine_for(corpus: Corpus, embedder: Embedder | None = None) -> Engine:
-    """The corpus's engine; its index is built into benchmarks/results/indexes/<name> on first use
-    (and rebuilt when the corpus or the settings change)."""
+    """The corpus's engine; its index is built into benchmarks/results/indexes/<model>/<name> on first
+    use (and rebuilt when the corpus or the settings change): each model keeps its own indexes."""
     base = load_settings()
-    settings = dataclasses.replace(base, corpus_dir=corpus.folder, index_dir=INDEXES / corpus.name)
+    model = base.index.model.replace("bundled:", "").replace("/", "_")
+    settings = dataclasses.replace(base, corpus_dir=corpus.folder, index_dir=INDEXES / model / corpus.name)
     return Engine.load(settings, embedder)

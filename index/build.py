@@ -266,7 +266,12 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
             sentence_vectors[sids] = reused
     inputs = embedding_inputs(sentences, texts)
     if todo:
-        sentence_vectors[todo] = embedder.encode([inputs[i] for i in todo])
+        # Each sentence is read under its document's title (measured: better than none or the section's heading).
+        prompts = [embedder.document_prompt(documents[sentences[i].source].source.title or "") for i in todo]
+        if prompts[0] is None:
+            sentence_vectors[todo] = embedder.encode([inputs[i] for i in todo])
+        else:
+            sentence_vectors[todo] = embedder.encode([p + inputs[i] for p, i in zip(prompts, todo, strict=True)], "raw")
     report.encoded = len(todo)
     chunk_vectors = np.stack([chunk_vector(sentence_vectors, chunk) for chunk in chunks]) if chunks \
         else np.zeros((0, embedder.dims), dtype=np.float32)

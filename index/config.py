@@ -35,7 +35,7 @@ DEFAULT_QUESTION_LOG = REPO_ROOT / ".data" / "questions.sqlite3"
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
-PARSER_VERSION = 16
+PARSER_VERSION = 18
 
 
 

@@ -31,7 +31,6 @@ FEATURES = (
     "lexical",  # its BM25, normalised by the best
     "gap",  # its lead in ranking score over the second candidate
     "best_coverage",  # the best word share among the top BEST_OF candidates
-    "absent",  # the question's share of word weight in words no document uses
     "lift",  # its cosine to the question above the corpus's background (background.py): how unrelated
     # questions fare here. A raw cosine is no feature: it does not mean the same on two corpora.
     "best_lift",  # the best lift among the top BEST_OF candidates
@@ -83,11 +82,10 @@ ALWAYS = Confidence(Linear((0.0,) * len(FEATURES), 0.0), Linear((0.0,) * len(FEA
 CONFIDENCE = Confidence.from_dict(load_calibration()["confidence"])
 
 
-def features(ranked: Sequence[Candidate], absent: float, background: dict[str, float],
+def features(ranked: Sequence[Candidate], background: dict[str, float],
              question_chinese: bool) -> np.ndarray:
-    """The FEATURES of one question, from its candidates sorted best first (at least one), its
-    absent-word share, the corpus's background similarities (background.py, per language pair)
-    and the question's language."""
+    """The FEATURES of one question, from its candidates sorted best first (at least one), the
+    corpus's background similarities (background.py, per language pair) and the question's language."""
     top = ranked[0]
     best = ranked[:BEST_OF]
     second = ranked[1].score if len(ranked) > 1 else 0.0
@@ -103,7 +101,6 @@ def features(ranked: Sequence[Candidate], absent: float, background: dict[str, f
         top.lexical,
         top.score - second,
         max(c.coverage for c in best),
-        absent,
         lift(top),
         max(lift(c) for c in best),
         closest[0] - closest[min(SPREAD_RANK, len(closest)) - 1],

@@ -112,16 +112,16 @@ def _join_neighbours(data: IndexData, first: int, last: int, score: float, score
 
 
 def select(
-    candidates: Sequence[Candidate], data: IndexData, k: int, judge: bool = True, absent: float = 0.0,
+    candidates: Sequence[Candidate], data: IndexData, k: int, judge: bool = True,
     question_chinese: bool = False,
 ) -> tuple[confidence.Level, list[Pick]]:
-    """(confidence, picks). `absent`: the question's share of words no document uses. Without
+    """(confidence, picks). Without
     `judge`, the best passages are returned regardless (as "related")."""
     background = data.manifest.get("background", {})
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked:
         return "none", []
-    level = confidence.CONFIDENCE.judge(confidence.features(ranked, absent, background, question_chinese)) \
+    level = confidence.CONFIDENCE.judge(confidence.features(ranked, background, question_chinese)) \
         if judge else "related"
     if level == "none":
         return level, []

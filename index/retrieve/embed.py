@@ -81,9 +81,13 @@ class SentenceTransformersModel:
             raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
         if "e5" in model.lower() and not any(self.model.prompts.values()):  # a folder without e5's prompts
             self.model.prompts = dict(PROMPTS)
-        # Prompt names by kind: sentence-transformers folders name the passage prompt "passage" or "document".
-        self.prompts = {kind: name for kind, names in (("query", ("query",)), ("passage", ("passage", "document")))
-                        for name in names if name in self.model.prompts}
+        # Prompt names by kind: sentence-transformers folders name the passage prompt "passage" or "document"
+        # (the first one with a prompt is taken: the library may add an empty "document" of its own).
+        self.prompts = {}
+        for kind, names in (("query", ("query",)), ("passage", ("passage", "document"))):
+            named = [name for name in names if self.model.prompts.get(name)]
+            if named:
+                self.prompts[kind] = named[0]
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dims = int(dimension() or 0)
 
@@ -127,6 +131,13 @@ class Embedder:
 
     def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray:
         return self.encode([text], kind)[0]
+
+    def document_prompt(self, title: str) -> str | None:
+        """EmbeddingGemma's document prompt carrying the passage's document title (`title: {title} | text: `;
+        measured against `title: none` and the section's heading in docs/benchmarks.md), or None for a model
+        whose passage prompt is fixed (`encode(texts, "passage")` then)."""
+        return f"title: {' '.join(title.split()) or 'none'} | text: " if isinstance(self.backend, OnnxEncoder) \
+            else None
 
 
 def truncated(vectors: np.ndarray, dims: int) -> np.ndarray:

@@ -341,16 +341,6 @@ class Lexicon:
             out += term.weight * credit
         return out / total
 
-    def occurs(self, term: Term) -> bool:
-        """Does the corpus hold the word anywhere (itself, a translation, or in a heading)?"""
-        return any(len(self._docs(tok)) or len(self._docs(HEADING_PREFIX + tok)) for tok in term.alternatives)
-
-    def absent_share(self, terms: Sequence[Term]) -> float:
-        """Share of the query's word weight in words the corpus never uses ("salary", "logo", 北京):
-        a question about something the documents do not cover."""
-        total = sum(t.weight for t in terms)
-        return sum(t.weight for t in terms if not self.occurs(t)) / total if total else 0.0
-
     def scores(self, terms: Sequence[Term]) -> np.ndarray:
         """BM25 score of every sentence for the query words and their translations."""
         alternatives = [tok for t in terms for tok in t.alternatives]

@@ -6,11 +6,11 @@ the question, the share of the question's words it covers, normalised BM25, and 
 the question's language.
 
 A sentence is also read together with the next one in its paragraph: the pair's vector is the
-normalised sum of the two sentences' vectors (no second embedding), and a sentence's closeness is the
-better of its own cosine and its pair's. When the pair is closer, the quote takes the next sentence
-too: an answer often sits in the sentence after the one that names the topic ("The city opened a new
-bridge." / "It cost 40 million euros."). On the benchmark corpora this lifted right-quote-first by
-about 0.04 (benchmarks/dense.py, docs/benchmarks.md).
+normalised sum of the two sentences' vectors (no second embedding). When the pair is closer to the
+question than each of its sentences alone, it gives the first sentence its closeness and the quote
+takes the next sentence too: an answer often sits in the sentence after the one that names the topic
+("The council opened the Harbour Bridge." / "The final bill came to 40 million euros."). A sentence
+that answers by itself is quoted by itself, with its own time.
 """
 
 from __future__ import annotations
@@ -151,6 +151,9 @@ class Searcher:
         ]
 
     def closeness(self, cosines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(each sentence's closeness, whether its pair gave it) from every sentence's cosine."""
+        """(each sentence's closeness, whether its pair gave it) from every sentence's cosine. A pair
+        counts only when it is closer than each of its sentences alone: a sentence that answers by
+        itself is quoted by itself, with its own time."""
         pair = np.where(self.next >= 0, (cosines + cosines[self.next]) / self.pair_norm, -np.inf)
-        return np.maximum(cosines, pair), pair > cosines
+        together = pair > np.maximum(cosines, cosines[self.next])
+        return np.where(together, pair, cosines), together

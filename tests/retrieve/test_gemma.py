@@ -110,6 +110,9 @@ def test_default_model_is_embeddinggemma_from_onnx_with_its_retrieval_prompts(em
     as_query = embedder.encode([question], "query")[0]
     assert float(as_query @ vectors[0]) < 0.999  # the prompt changes the vector
     assert float(as_query @ vectors[1]) > float(as_query @ vectors[2]) + 0.2
+    # Passages are read under their document's title (measured against `title: none`, docs/benchmarks.md).
+    assert embedder.document_prompt("KCP  handbook\n") == "title: KCP handbook | text: "
+    assert embedder.document_prompt("") == PROMPTS["passage"]
     # One model serves questions and passages: the engine does not load a second copy.
     assert question_encoder(BUNDLED_GEMMA, load_settings().model_dir, embedder.dims, embedder) is embedder
 
