@@ -8,7 +8,7 @@ leave-one-corpus-out. Claims, timestamps and verbatim are not fitted to anything
     python benchmarks/quality.py [--questions benchmarks/questions.jsonl] [--json OUT]
     python benchmarks/quality.py --questions benchmarks/heldout.jsonl   # questions never tuned on
 
-Scoring follows ../shared/eval/README.md: a quote *hits* when, lower-cased and with all
+Scoring (the team's evaluation format, as in benchmarks/suite.py): a quote *hits* when, lower-cased and with all
 whitespace removed, it contains every term of one gold alternative. Baseline: the raw
 documents cut into fixed 1,000-character chunks, dense search only (same model), the top
 chunks returned as "quotes", abstaining when the best cosine is below BASELINE_MIN_COSINE.
