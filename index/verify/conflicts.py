@@ -192,7 +192,7 @@ def claim_conflicts(engine: Sources, claim: str, deciding: Sequence[int], pool: 
 
 def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], pool_ids: Sequence[int]) -> list[dict]:
     """Conflicts about what `focus` asks for, between a sentence of the answer (`answer_ids`) and any
-    other sentence of the answer or the pool, each reported once with both sides cited."""
+    other sentence of the answer or the pool, each disagreement reported once with both sides cited."""
     if not focus.units:
         return []
     data = engine.data
@@ -202,25 +202,27 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
     ids = list(dict.fromkeys([*answer, *pool_ids, *neighbours]))
     said.update({sid: _asked(engine, sid, focus) for sid in ids if sid not in said})
     conflicts: list[dict] = []
-    seen: set[tuple[str, frozenset[int]]] = set()
+    shown: list[tuple[Quantity, Quantity]] = []  # the values of each disagreement reported
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
-            if a not in answer and b not in answer:
-                continue
-            source_a, source_b = data.sentences[a].source, data.sentences[b].source
-            key = frozenset((source_a, source_b))
-            if source_a == source_b:
+            if (a not in answer and b not in answer) or data.sentences[a].source == data.sentences[b].source:
                 continue
             contexts = (_context(engine, a), _context(engine, b))
             for sa in said[a]:
                 for sb in said[b]:
                     why = compare(sa, sb, focus, engine.lexicon, contexts)
                     log.debug("%s | %s: %s", sa.quantity.text, sb.quantity.text, why or "conflict")
-                    unit_key = (dimension(sa.quantity.unit or ""), key)
-                    if why is None and unit_key not in seen:
-                        seen.add(unit_key)
+                    if why is None and not _repeats(sa.quantity, sb.quantity, shown):
+                        shown.append((sa.quantity, sb.quantity))
                         conflicts.append(_report(engine, sa, sb))
     return conflicts[:MAX_CONFLICTS]
+
+
+def _repeats(a: Quantity, b: Quantity, shown: list[tuple[Quantity, Quantity]]) -> bool:
+    """The same disagreement again, from other sources ("200万辆" vs "2 billion" after "2 million" vs
+    "2 billion"): shown once, with the first (best-ranked) pair of sentences."""
+    return any(dimension(x.unit or "") == dimension(a.unit or "")
+               and ((x.agrees(a) and y.agrees(b)) or (x.agrees(b) and y.agrees(a))) for x, y in shown)
 
 
 def _asked(engine: Sources, sid: int, focus: Focus) -> list[Statement]:
