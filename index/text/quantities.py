@@ -192,6 +192,9 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+# "10-20 minute videos", "10分钟或20分钟视频", "10-20分钟长视频": the length of a thing, not a duration of an event
+_LENGTH_OF = re.compile(r"(?:\s*(?:或|or)\s*\d+\s*(?:分钟|秒|小时|minutes?|seconds?|hours?))?\s*(?:long\s+|长|的)?"
+                        r"(?P<noun>videos?|films?|clips?|movies?|视频|影片|短片)", re.IGNORECASE)
 _RELATIVE_TIME = re.compile(r"\s*(?:ago\b|later\b|earlier\b|before\b|after\b|前|后|之前|之后|以前|以后)", re.IGNORECASE)
 _EQUIVALENT = re.compile(r"\s*(?:[A-Za-z]+\s+)?(?:equivalents?\b|等效|当量)", re.IGNORECASE)
 _PART_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the\s+|these\s+|those\s+|all\s+)?\d[\d,.]*\+?(?=\s+[A-Za-z])")
@@ -357,6 +360,9 @@ def extract(text: str) -> list[Quantity]:
         span = text[m.start(): unit_end]
         unit_word = re.sub(r"^[\d\s,.+\-–—~～至到]*", "", text[m.end(): unit_end]).split()
         noun = _noun(text, unit_word[-1], unit_end) if unit_word and unit else None
+        length_of = _LENGTH_OF.match(text, unit_end) if unit and dimension(unit) == "time" else None
+        if length_of and not text[:unit_end].endswith("s"):  # "10-20 minute videos", not "5 seconds, videos"
+            noun = length_of.group("noun").lower()
         out.append(Quantity(min(low, high), max(low, high), unit, _period(text, m.start(), unit_end),
                             span.strip(), noun, _bound(text, m.start(), m.end(), bool(m.group("plus"))),
                             m.start() + len(span) - len(span.lstrip())))
@@ -412,7 +418,8 @@ _ASKED_NOUNS = {
     "cost": "usd", "spend": "usd", "spent": "usd", "worth": "usd", "valuation": "usd", "钱": "usd", "估值": "usd",
 }
 _ASKED_MEASURE = re.compile(r"(?:多少|几)\s*(?P<word>[\u4e00-\u9fff]{1,5}|[A-Za-z]+)")
-_ASKS_DURATION = re.compile(r"\bhow long\b|多久|多长时间|多少时间|几个月|多少年|多少天|多少周", re.IGNORECASE)
+_ASKS_DURATION = re.compile(r"\bhow long\b|\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b|"
+                            r"多久|多长时间|多少时间|几个月|多少年|多少天|多少周", re.IGNORECASE)
 
 
 def units_named(text: str) -> set[str]:
@@ -430,6 +437,7 @@ def units_named(text: str) -> set[str]:
     for word, unit in {**_UNITS, **_ASKED_NOUNS}.items():
         if len(word) >= 2 and re.match(r"[\u4e00-\u9fff]", word) and word in text:
             found.add(unit)
+    found = {u for u in found if dimension(u) != "time"}  # "that week" does not ask how long; see below
     for m in _ASKED_MEASURE.finditer(text):  # 多少人, 几位, 多少块
         unit, _ = _unit_match(m.string, _UNIT_AFTER.match(m.string, m.start("word")))  # type: ignore[arg-type]
         if unit:

@@ -7,7 +7,7 @@ Two numbers from different sources conflict only when all of these hold (`compar
 2. the same kind of quantity: the same unit ("six months" is a duration, "2024 年 9 月" a date, never
    compared), and the same things counted ("9 engineers" and "12 位创始成员" count different groups;
    "100,000 H100" and "330,000 GB300" different chips; "700 survivors" and "2,240 people" too, unless
-   the sentence of the people names the survivors);
+   the sentence of the people names the survivors; a valuation and a revenue are different sums);
 3. the same subject: every name the question or claim gives is in both sentences (or their section
    headings), and neither number belongs to a name the other side does not mention ("Google recently
    said their model generated 1 billion images" is Google's, not Imagine's);
@@ -49,7 +49,8 @@ MAX_CONFLICTS = 3
 # "five times more effective", "1% of Earth's energy": a ratio is only comparable with one of the same
 # base, which the wording rarely makes clear enough to tell; ratios are never set against each other.
 RELATIVE_UNITS = {"times", "percent"}
-NEIGHBOURS = 5  # sentences of other sources closest to each answer sentence, added to the pool
+NEIGHBOURS = 5  # sentences of other sources stating the kind of value asked, closest to an answer sentence
+NEIGHBOUR_SCAN = 200  # ... among this many closest sentences
 _LABELS = {
     "car": "vehicles", "gpu": "GPUs", "image": "images", "video": "videos", "article": "articles",
     "person": "people", "usd": "US dollars", "user": "users", "hall": "data halls", "mile": "miles", "gw": "GW",
@@ -84,6 +85,10 @@ def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
         known = focus.names | other.holders | names(other.lead + " " + other.clause)
         if one.holders and not any(_same_words(h, k, lexicon) for h in one.holders for k in known):
             return f"different subjects: {', '.join(sorted(one.holders))}"
+    if kind == "usd":
+        kinds_a, kinds_b = _money_kinds(a), _money_kinds(b)
+        if kinds_a and kinds_b and not kinds_a & kinds_b:
+            return f"different sums of money: {sorted(kinds_a)} / {sorted(kinds_b)}"
     if a.scope != b.scope:
         return f"different scope: {sorted(a.scope)} / {sorted(b.scope)}"
     if a.times != b.times:
@@ -198,7 +203,7 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
     data = engine.data
     answer = list(dict.fromkeys(answer_ids))
     said = {sid: _asked(engine, sid, focus) for sid in answer}
-    neighbours = [n for sid in answer if said[sid] for n in _neighbours(engine, sid)]
+    neighbours = [n for sid in answer if said[sid] for n in _neighbours(engine, sid, focus)]
     ids = list(dict.fromkeys([*answer, *pool_ids, *neighbours]))
     said.update({sid: _asked(engine, sid, focus) for sid in ids if sid not in said})
     conflicts: list[dict] = []
@@ -218,6 +223,21 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
     return conflicts[:MAX_CONFLICTS]
 
 
+# What a sum of money is: a valuation, a revenue, a cost, a funding round ("合并估值 1.25 万亿美元" is not
+# "10亿美元年度经常性收入").
+_MONEY_KINDS = {
+    "valuation": re.compile(r"valu(?:ation|ed)|worth|market cap|估值|市值", re.IGNORECASE),
+    "revenue": re.compile(r"revenue|\bARR\b|sales|income|收入|营收|销售额", re.IGNORECASE),
+    "cost": re.compile(r"\bcost|spent|spend|price|paid|花费|成本|价格|售价|花了", re.IGNORECASE),
+    "funding": re.compile(r"raised|funding|invest|融资|投资", re.IGNORECASE),
+}
+
+
+def _money_kinds(side: Statement) -> set[str]:
+    text = side.lead + " " + side.clause
+    return {kind for kind, pattern in _MONEY_KINDS.items() if pattern.search(text)}
+
+
 def _repeats(a: Quantity, b: Quantity, shown: list[tuple[Quantity, Quantity]]) -> bool:
     """The same disagreement again, from other sources ("200万辆" vs "2 billion" after "2 million" vs
     "2 billion"): shown once, with the first (best-ranked) pair of sentences."""
@@ -230,15 +250,21 @@ def _asked(engine: Sources, sid: int, focus: Focus) -> list[Statement]:
     return [s for s in said if dimension(s.quantity.unit or "") in focus.units]
 
 
-def _neighbours(engine: Sources, sid: int) -> list[int]:
-    """The sentences of other sources closest in meaning to an answer's sentence (its stored vector
-    against all others: array work, no model call): where another source states the same thing, even
-    when the question's wording did not retrieve it."""
+def _neighbours(engine: Sources, sid: int, focus: Focus) -> list[int]:
+    """The sentences of other sources that state a value of the kind asked for and are closest in
+    meaning to an answer's sentence (its stored vector against the others, the closest NEIGHBOUR_SCAN
+    read: array work, no model call): where another source states the same thing, even when the
+    question's wording did not retrieve it."""
     data = engine.data
     scores = data.sentence_vectors @ data.sentence_vectors[sid]
     source = data.sentences[sid].source
-    order = np.argsort(-scores)[: NEIGHBOURS * 4]
-    return [int(i) for i in order if data.sentences[int(i)].source != source][:NEIGHBOURS]
+    found: list[int] = []
+    for i in np.argsort(-scores)[:NEIGHBOUR_SCAN]:
+        if data.sentences[int(i)].source != source and _asked(engine, int(i), focus):
+            found.append(int(i))
+            if len(found) == NEIGHBOURS:
+                break
+    return found
 
 
 def _context(engine: Sources, sid: int) -> str:
