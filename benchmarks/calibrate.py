@@ -366,7 +366,6 @@ def main() -> int:
             "no spread": Signals(features=("spread",)),
             "no coverage features": Signals(features=("coverage", "best_coverage")),
             "no BM25 feature": Signals(features=("lexical",)),
-            "no lead over the second": Signals(features=("gap",)),
         }
         summary = {"all signals": macro(held)}
         for label, signals in variants.items():

@@ -6,9 +6,10 @@ Passage vectors are synthetic but shaped like real ones: each is a random mix of
 real sentence vectors of the bundled corpus plus noise, so they live where the model puts real
 text. Queries are the real benchmark questions, embedded by the model, plus noisy copies of
 passages. For each size a fresh process builds the index the way `python -m index build` does
-(exact below QUOTEBOT_EXACT_SEARCH_LIMIT, IVF above), writes it, reloads it, and times
-single-query searches (the question's embedding excluded); recall@10 is measured against
-exact search over the same vectors. Peak RSS is the child process's own.
+(exact below QUOTEBOT_EXACT_SEARCH_LIMIT, IVF above) and writes it; another fresh process loads it, as
+a serving process would, and times single-query searches (the question's embedding excluded);
+recall@10 is measured against exact search over the same vectors. Peak RSS is each
+child process's own: the build's (it also holds the vectors and the exact answers) and the serving one's.
 
 Embedding throughput: texts per second of a real incremental-free build over a synthetic
 corpus, against a bare `model.encode` of the same texts in the same process.
@@ -69,7 +70,8 @@ def synthetic_vectors(base: np.ndarray, n: int, seed: int) -> np.ndarray:
 
 
 def one_size(n: int, exact_limit: int, work: Path) -> dict:
-    """Runs in a child process: build, write, reload, query; returns the figures."""
+    """Runs in a child process: build the index the way a build does, write it; returns the figures and
+    leaves the queries and their exact answers for the serving process (`serve`)."""
     base = np.load(work / "base.npy")
     questions = np.load(work / "questions.npy")
     vectors = synthetic_vectors(base, n, seed=n)
@@ -77,16 +79,25 @@ def one_size(n: int, exact_limit: int, work: Path) -> dict:
     near = vectors[rng.choice(n, QUERIES - len(questions), replace=False)]
     near = near + rng.normal(0, 0.7 / np.sqrt(near.shape[1]), near.shape).astype(np.float32)
     queries = np.vstack([questions, near / np.linalg.norm(near, axis=1, keepdims=True)]).astype(np.float32)
-    truth = exact_top(vectors, queries, 10)
+    np.save(work / f"queries-{n}.npy", queries)
+    np.save(work / f"truth-{n}.npy", exact_top(vectors, queries, 10))
 
     started = time.perf_counter()
     index, params = build_vector_index(vectors, exact_limit)
     build_seconds = time.perf_counter() - started
     path = work / f"index-{n}.faiss"
     write_vector_index(index, path)
-    del index, vectors  # the serving process holds only the index
-    loaded = read_vector_index(path, params, mmap=False)
+    (work / f"params-{n}.json").write_text(json.dumps(params), encoding="utf-8")
+    return {"passages": n, "index": params["factory"], "nprobe": params.get("nprobe"),
+            "build_s": round(build_seconds, 1), "size_mib": round(path.stat().st_size / 2**20, 1),
+            "build_rss_mib": peak_rss_mib()}
 
+
+def serve(n: int, work: Path) -> dict:
+    """Runs in its own child process, as a serving process would: load the written index, search."""
+    params = json.loads((work / f"params-{n}.json").read_text(encoding="utf-8"))
+    loaded = read_vector_index(work / f"index-{n}.faiss", params, mmap=False)
+    queries, truth = np.load(work / f"queries-{n}.npy"), np.load(work / f"truth-{n}.npy")
     latencies = []
     found = []
     for q in queries:
@@ -94,13 +105,8 @@ def one_size(n: int, exact_limit: int, work: Path) -> dict:
         _, ids = loaded.search(q.reshape(1, -1), 10)
         latencies.append((time.perf_counter() - t) * 1000)
         found.append(ids[0])
-    return {
-        "passages": n, "index": params["factory"], "nprobe": params.get("nprobe"),
-        "build_s": round(build_seconds, 1), "size_mib": round(path.stat().st_size / 2**20, 1),
-        "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
-        "recall_at_10": round(recall_at(np.array(found), truth), 4),
-        "peak_rss_mib": peak_rss_mib(),
-    }
+    return {"p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
+            "recall_at_10": round(recall_at(np.array(found), truth), 4), "serve_rss_mib": peak_rss_mib()}
 
 
 def throughput(passages: int) -> dict:
@@ -143,13 +149,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--throughput-passages", type=int, default=2000)
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: one size
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child mode: build one size
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # child mode: serve one size
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = load_settings()
     if args.one:
         print(json.dumps(one_size(args.one, settings.index.exact_search_limit, args.work)))
+        return 0
+    if args.serve:
+        print(json.dumps(serve(args.serve, args.work)))
         return 0
 
     from index.engine import Engine  # the model is needed here, not in the per-size children
@@ -165,14 +175,17 @@ def main() -> int:
         del engine
         rows = []
         for n in args.sizes:
-            proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--work", str(work)],
-                                  capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                print(proc.stderr[-2000:], file=sys.stderr)
-                return 1
-            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            row: dict = {}
+            for mode in ("--one", "--serve"):
+                proc = subprocess.run([sys.executable, __file__, mode, str(n), "--work", str(work)],
+                                      capture_output=True, text=True, check=False)
+                if proc.returncode != 0:
+                    print(proc.stderr[-2000:], file=sys.stderr)
+                    return 1
+                row |= json.loads(proc.stdout.strip().splitlines()[-1])
+            rows.append(row)
     columns = ["passages", "index", "nprobe", "build_s", "size_mib", "p50_ms", "p95_ms", "recall_at_10",
-               "peak_rss_mib"]
+               "build_rss_mib", "serve_rss_mib"]
     print(" | ".join(f"{c:>12}" for c in columns))
     for row in rows:
         print(" | ".join(f"{row[c]!s:>12}" for c in columns))

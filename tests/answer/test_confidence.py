@@ -55,13 +55,11 @@ def test_features_are_read_from_the_ranked_candidates() -> None:
     named = dict(zip(FEATURES, values, strict=True))
     assert "dense" not in named  # a raw cosine means different things on different corpora
     assert named["coverage"] == 1.0
-    assert named["gap"] == pytest.approx(ranked[0].score - ranked[1].score)
     assert named["lift"] == pytest.approx(0.1) and named["best_lift"] == pytest.approx(0.15)
     assert named["spread"] == pytest.approx(0.05)  # closest 0.95, the last of the (two) closest 0.9
     many = [candidate(i, 0.5, 0.9 - i / 100) for i in range(20)]
     spread = features(many, BACKGROUND, False)[FEATURES.index("spread")]
     assert spread == pytest.approx(0.09)  # the closest against the tenth closest
-    assert features(ranked[:1], BACKGROUND, False)[FEATURES.index("gap")] == pytest.approx(ranked[0].score)
 
 
 def test_lift_is_read_against_the_background_of_its_language_pair() -> None:
