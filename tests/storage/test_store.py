@@ -156,8 +156,9 @@ def test_rebuild_embeds_only_new_and_changed_documents(tiny_settings: Settings, 
 
     # The reused vectors are the same as freshly computed ones: answers do not change.
     engine = Engine.load(tiny_settings, embedder)
-    fresh = embedder.encode([engine.data.sentence_text(0)])[0]
-    assert float(engine.data.sentence_vectors[0] @ fresh) > 0.999
+    data = engine.data
+    fresh = embedder.encode([embedder.document_prompt(data.sources[0].title or "") + data.sentence_text(0)], "raw")[0]
+    assert float(data.sentence_vectors[0] @ fresh) > 0.999
 
 
 def test_changing_the_model_settings_rebuilds_everything(tiny_settings: Settings, embedder: Embedder) -> None:
@@ -192,6 +193,8 @@ def test_a_smaller_stored_dimension_reuses_the_vectors_cut_down(tiny_settings: S
     assert report.encoded == 0 and len(counting.texts) == len(PROBES)
     data = load_build(narrow.index_dir)
     inputs = embedding_inputs(data.sentences, [data.sentence_text(i) for i in range(len(data.sentences))])
-    fresh = counting.embedder.encode(inputs[:3])
+    titled = [counting.embedder.document_prompt(data.sources[data.sentences[i].source].title or "") + inputs[i]
+              for i in range(3)]
+    fresh = counting.embedder.encode(titled, "raw")
     assert data.sentence_vectors.shape[1] == 256
     assert float(np.min(np.sum(np.asarray(data.sentence_vectors[:3]) * fresh, axis=1))) > 0.9999
