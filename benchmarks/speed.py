@@ -78,9 +78,13 @@ def main() -> int:
     engine_load = time.perf_counter() - t0
     data = engine.data
     texts = [data.sentence_text(i) for i in range(len(data.sentences))]
-    inputs = embedding_inputs(data.sentences, texts)
+    inputs = embedding_inputs(data.sentences, texts)  # what the build embeds, under each document's title
+    titled = [embedder.document_prompt(data.sources[sentence.source].title or "") for sentence in data.sentences]
     t0 = time.perf_counter()
-    embedder.encode(inputs)
+    if titled and titled[0] is not None:
+        embedder.encode([prompt + text for prompt, text in zip(titled, inputs, strict=True)], "raw")
+    else:
+        embedder.encode(inputs)
     bare_rate = len(inputs) / (time.perf_counter() - t0)
     build_rate = report.encoded / report.embed_seconds
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import discord
 import pytest
-from discord.gateway import DiscordWebSocket
 from fake_discord import GUILD_ID, HEARTBEAT_MS, Call, FakeDiscord, user
 
 from bot.client import ERROR_TEXT, QuoteBot, serve, sync_only
@@ -32,17 +31,6 @@ class Session:
     server: FakeDiscord
     bot: QuoteBot
     task: asyncio.Task
-
-
-@pytest.fixture()
-async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    """The fake Discord, with discord.py's REST base and gateway URL pointed at it."""
-    fake = FakeDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.rest_base)
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.yarl.URL(fake.gateway_url))
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture()

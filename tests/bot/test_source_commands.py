@@ -14,9 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import discord
 import pytest
-from discord.gateway import DiscordWebSocket
 from fake_discord import Call, FakeDiscord
 from speech import video_without_sound
 
@@ -46,16 +44,6 @@ class Running:
     server: FakeDiscord
     bot: QuoteBot
     settings: Settings
-
-
-@pytest.fixture()
-async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.rest_base)
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.yarl.URL(fake.gateway_url))
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture()

@@ -1,0 +1,21 @@
+"""What the Discord tests share: the fake Discord, with discord.py pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+from discord.gateway import DiscordWebSocket
+from fake_discord import FakeDiscord
+
+
+@pytest.fixture()
+async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord, with discord.py's REST base and gateway URL pointed at it."""
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.rest_base)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.yarl.URL(fake.gateway_url))
+    yield fake
+    await fake.stop()
