@@ -256,8 +256,8 @@ def export_onnx(folder: Path) -> None:
     target = folder / ONNX_FOLDER
     target.mkdir(exist_ok=True)
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length")
-    try:  # the exporter prints its optimiser's steps: kept out of the install's output
-        with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
+    try:  # the exporter prints its optimiser's steps and notes: kept out of the install's output
+        with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             torch.onnx.export(
                 Pipeline(), (sample["input_ids"], sample["attention_mask"]), str(target / ONNX_FILE),
                 input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
