@@ -20,7 +20,7 @@ from fake_discord import (
     forum_channel,
     text_channel,
 )
-from test_discord import first_followup, server  # noqa: F401  (the fake Discord fixture)
+from test_discord import first_followup
 
 from bot.autoanswer import is_question
 from bot.client import MESSAGE_CONTENT_REFUSED, QuoteBot
@@ -63,7 +63,7 @@ def test_what_counts_as_a_question() -> None:
 
 
 async def test_autoanswer_in_a_forum_answers_new_posts_in_their_thread(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
     bot_settings = community_settings(settings, tmp_path)
     async with running_bot(bot_settings, engine) as bot:
@@ -97,7 +97,7 @@ async def test_autoanswer_in_a_forum_answers_new_posts_in_their_thread(
 
 
 async def test_autoanswer_in_a_text_channel_answers_questions_in_a_new_thread(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
     async with running_bot(community_settings(settings, tmp_path), engine) as bot:
         await joined(server, bot)
@@ -120,7 +120,7 @@ async def test_autoanswer_in_a_text_channel_answers_questions_in_a_new_thread(
 
 
 async def test_a_refused_message_content_intent_is_one_line_and_the_bot_runs_on(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
     server.refuse_intents = MESSAGE_CONTENT  # the application has not been granted it
     with caplog.at_level(logging.DEBUG):

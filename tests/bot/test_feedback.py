@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from community import buttons, community_settings, ephemeral_reply, running_bot
 from fake_discord import FakeDiscord
-from test_discord import first_followup, server  # noqa: F401  (the fake Discord fixture)
+from test_discord import first_followup
 
 from bot.feedback import NOT_ON_RECORD
 from bot.user_hash import UserHasher
@@ -31,7 +31,7 @@ def rows(path: Path, sql: str, *args: object) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
 
 
-async def test_every_answer_carries_the_buttons_and_is_logged(server: FakeDiscord, settings: Settings,  # noqa: F811
+async def test_every_answer_carries_the_buttons_and_is_logged(server: FakeDiscord, settings: Settings,
                                                               engine: Engine, tmp_path: Path) -> None:
     bot_settings = community_settings(settings, tmp_path)
     async with running_bot(bot_settings, engine) as bot:
@@ -59,7 +59,7 @@ async def test_every_answer_carries_the_buttons_and_is_logged(server: FakeDiscor
                           for src, a, b, text in quotes)
 
 
-async def test_a_vote_a_changed_vote_and_one_vote_per_user(server: FakeDiscord, settings: Settings,  # noqa: F811
+async def test_a_vote_a_changed_vote_and_one_vote_per_user(server: FakeDiscord, settings: Settings,
                                                            engine: Engine, tmp_path: Path) -> None:
     bot_settings = community_settings(settings, tmp_path)
     async with running_bot(bot_settings, engine):
@@ -79,7 +79,7 @@ async def test_a_vote_a_changed_vote_and_one_vote_per_user(server: FakeDiscord, 
 
 
 async def test_buttons_work_after_a_restart_and_a_pruned_answer_is_not_on_record(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:
     bot_settings = community_settings(settings, tmp_path)
     async with running_bot(bot_settings, engine):
         reply = await first_followup(server, await server.slash("ask", question="What is X Money?"))
@@ -109,7 +109,7 @@ def recorded_settings(tiny_settings: Settings) -> Settings:
 
 
 async def test_more_context_shows_the_paragraph_with_the_quote_in_bold_and_the_moment(
-        server: FakeDiscord, recorded_settings: Settings, embedder, tmp_path: Path) -> None:  # noqa: F811
+        server: FakeDiscord, recorded_settings: Settings, embedder, tmp_path: Path) -> None:
     bot_settings = community_settings(recorded_settings, tmp_path / "log")
     engine = Engine.load(bot_settings, embedder)
     async with running_bot(bot_settings, engine):
@@ -126,7 +126,7 @@ async def test_more_context_shows_the_paragraph_with_the_quote_in_bold_and_the_m
 
 
 async def test_with_the_log_off_answers_have_no_buttons_and_nothing_is_written(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:
     bot_settings = dataclasses.replace(community_settings(settings, tmp_path), question_log=None, log_salt="s")
     async with running_bot(bot_settings, engine) as bot:
         assert bot.question_log is None

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from community import buttons, community_settings, ephemeral_reply, running_bot
 from fake_discord import HEARTBEAT_MS, FakeDiscord
-from test_discord import QUESTIONS, callback, first_followup, server  # noqa: F401  (the fake Discord fixture)
+from test_discord import QUESTIONS, callback, first_followup
 
 from bot.user_hash import UserHasher
 from index.config import REPO_ROOT, Settings
@@ -33,7 +33,7 @@ def record_id(body: dict) -> int:
 
 
 async def test_two_hundred_concurrent_asks_with_votes_are_all_logged(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:
     bot_settings = community_settings(settings, tmp_path)
     started = time.monotonic()
     async with running_bot(bot_settings, engine):
@@ -78,7 +78,7 @@ async def test_two_hundred_concurrent_asks_with_votes_are_all_logged(
 
 
 async def test_a_corrupt_log_is_moved_aside_and_the_bot_starts_a_fresh_one(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
     bot_settings = community_settings(settings, tmp_path)
     assert bot_settings.question_log is not None
@@ -96,7 +96,7 @@ async def test_a_corrupt_log_is_moved_aside_and_the_bot_starts_a_fresh_one(
 
 @pytest.mark.parametrize("fault", ["read-only place", "disk full"])
 async def test_when_the_log_cannot_be_written_the_bot_keeps_answering_with_one_warning(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,  # noqa: F811
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path,
         caplog: pytest.LogCaptureFixture, fault: str) -> None:
     # /proc takes no new files, even from root (these tests may run as root, which ignores chmod)
     place = Path("/proc/quotebot-questions.sqlite3") if fault == "read-only place" else tmp_path / "q.sqlite3"

@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from community import MANAGE_GUILD, community_settings, running_bot
 from fake_discord import GUILD_ID, FakeDiscord
-from test_discord import first_followup, server  # noqa: F401  (the fake Discord fixture)
+from test_discord import first_followup
 
 from bot import report
 from bot.question_log import Entry, LoggedQuote, QuestionLog, new_record_id
@@ -191,7 +191,7 @@ def test_command_line_report_writes_one_page(settings: Settings, engine: Engine,
 # ---- /report -----------------------------------------------------------------------------------
 
 
-async def test_report_command_is_for_manage_server_and_ephemeral(server: FakeDiscord, settings: Settings,  # noqa: F811
+async def test_report_command_is_for_manage_server_and_ephemeral(server: FakeDiscord, settings: Settings,
                                                                  engine: Engine, tmp_path: Path) -> None:
     bot_settings = community_settings(settings, tmp_path)
     async with running_bot(bot_settings, engine) as bot:
