@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.build import build_index, embedding_inputs
+from index.build import build_index, embedding_inputs, titled
 from index.config import REPO_ROOT, load_settings
 from index.engine import Engine
 from index.retrieve.embed import Embedder
@@ -79,12 +79,9 @@ def main() -> int:
     data = engine.data
     texts = [data.sentence_text(i) for i in range(len(data.sentences))]
     inputs = embedding_inputs(data.sentences, texts)  # what the build embeds, under each document's title
-    titled = [embedder.document_prompt(data.sources[sentence.source].title or "") for sentence in data.sentences]
+    batch, kind = titled(embedder, inputs, [data.sources[sentence.source].title or "" for sentence in data.sentences])
     t0 = time.perf_counter()
-    if titled and titled[0] is not None:
-        embedder.encode([prompt + text for prompt, text in zip(titled, inputs, strict=True)], "raw")
-    else:
-        embedder.encode(inputs)
+    embedder.encode(batch, kind)
     bare_rate = len(inputs) / (time.perf_counter() - t0)
     build_rate = report.encoded / report.embed_seconds
 

@@ -36,7 +36,7 @@ from .ingest.recordings import (
 )
 from .records import Chunk, Sentence, previous_in_paragraph
 from .retrieve.background import backgrounds, probe_best
-from .retrieve.embed import Embedder, truncated
+from .retrieve.embed import Embedder, Kind, truncated
 from .retrieve.lexical import HEADING_PREFIX, Lexicon, tokenize
 from .retrieve.search import is_chinese
 from .storage.store import IndexData, build_lock, load_build, new_build_dir, publish, write_build
@@ -109,7 +109,8 @@ def _previous(settings: Settings, live: IndexData | None, dims: int) -> _Previou
         except IndexProblem:
             return None
     before, now = dict(live.manifest.get("settings", {})), settings.index.as_dict()
-    before.pop("dims", None), now.pop("dims")
+    before.pop("dims", None)
+    now.pop("dims")
     width = live.sentence_vectors.shape[1]
     if before != now or width < dims:
         return None
@@ -152,6 +153,16 @@ def embedding_inputs(sentences: Sequence[Sentence], texts: list[str]) -> list[st
         if before >= 0 and refers_back(texts[i]):
             inputs[i] = f"{texts[before]} {texts[i]}"
     return inputs
+
+
+def titled(embedder: Embedder, inputs: list[str], titles: list[str]) -> tuple[list[str], Kind]:
+    """What the model reads for sentences' embedding `inputs` (embedding_inputs), each under its
+    document's title where the model's document prompt carries one (measured: better than none or the
+    section's heading), and the kind to encode them as."""
+    prompts = [embedder.document_prompt(title) for title in titles]
+    if not prompts or prompts[0] is None:
+        return inputs, "passage"
+    return [prompt + text for prompt, text in zip(prompts, inputs, strict=True)], "raw"
 
 
 
@@ -266,12 +277,9 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
             sentence_vectors[sids] = reused
     inputs = embedding_inputs(sentences, texts)
     if todo:
-        # Each sentence is read under its document's title (measured: better than none or the section's heading).
-        prompts = [embedder.document_prompt(documents[sentences[i].source].source.title or "") for i in todo]
-        if prompts[0] is None:
-            sentence_vectors[todo] = embedder.encode([inputs[i] for i in todo])
-        else:
-            sentence_vectors[todo] = embedder.encode([p + inputs[i] for p, i in zip(prompts, todo, strict=True)], "raw")
+        batch, kind = titled(embedder, [inputs[i] for i in todo],
+                             [documents[sentences[i].source].source.title or "" for i in todo])
+        sentence_vectors[todo] = embedder.encode(batch, kind)
     report.encoded = len(todo)
     chunk_vectors = np.stack([chunk_vector(sentence_vectors, chunk) for chunk in chunks]) if chunks \
         else np.zeros((0, embedder.dims), dtype=np.float32)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from killed_build import kill_build_at
 
-from index.build import build_index, embedding_inputs
+from index.build import build_index, embedding_inputs, titled
 from index.config import Settings
 from index.engine import Engine, index_problem
 from index.errors import IndexCorrupt, IndexStale
@@ -157,7 +157,7 @@ def test_rebuild_embeds_only_new_and_changed_documents(tiny_settings: Settings, 
     # The reused vectors are the same as freshly computed ones: answers do not change.
     engine = Engine.load(tiny_settings, embedder)
     data = engine.data
-    fresh = embedder.encode([embedder.document_prompt(data.sources[0].title or "") + data.sentence_text(0)], "raw")[0]
+    fresh = embedder.encode(*titled(embedder, [data.sentence_text(0)], [data.sources[0].title or ""]))[0]
     assert float(data.sentence_vectors[0] @ fresh) > 0.999
 
 
@@ -193,8 +193,7 @@ def test_a_smaller_stored_dimension_reuses_the_vectors_cut_down(tiny_settings: S
     assert report.encoded == 0 and len(counting.texts) == len(PROBES)
     data = load_build(narrow.index_dir)
     inputs = embedding_inputs(data.sentences, [data.sentence_text(i) for i in range(len(data.sentences))])
-    titled = [counting.embedder.document_prompt(data.sources[data.sentences[i].source].title or "") + inputs[i]
-              for i in range(3)]
-    fresh = counting.embedder.encode(titled, "raw")
+    titles = [data.sources[data.sentences[i].source].title or "" for i in range(3)]
+    fresh = counting.embedder.encode(*titled(counting.embedder, inputs[:3], titles))
     assert data.sentence_vectors.shape[1] == 256
     assert float(np.min(np.sum(np.asarray(data.sentence_vectors[:3]) * fresh, axis=1))) > 0.9999
