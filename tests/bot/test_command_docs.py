@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.command_docs import DOCS, current
+from bot.chat.command_docs import DOCS, current
 
 
 def test_docs_commands_md_matches_the_command_definitions() -> None:
-    assert DOCS.read_text(encoding="utf-8") == current(), "docs/commands.md is stale: run python -m bot.command_docs"
+    stale = "docs/commands.md is stale: run python -m bot.chat.command_docs"
+    assert DOCS.read_text(encoding="utf-8") == current(), stale
 
 
 def test_every_command_is_documented_with_its_options_and_permissions() -> None:

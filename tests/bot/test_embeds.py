@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.embeds import (
+from bot.chat.embeds import (
     DESCRIPTION_LIMIT,
     EMBEDS_PER_MESSAGE,
     EMBEDS_TOTAL_LIMIT,
@@ -14,7 +14,7 @@ from bot.embeds import (
     plain,
     shorten,
 )
-from bot.render import render_answer
+from bot.terminal.render import render_answer
 from bot.wording import NOTHING_ON_TOPIC, RELATED_HEADING
 from index.answer.citations import citation_url
 from index.records import Answer, CheckResult, Evidence, Quote

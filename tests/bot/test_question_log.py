@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.question_log import DAY, SCHEMA_VERSION, Entry, LoggedQuote, LogUnavailable, QuestionLog, new_record_id
+from bot.storage.question_log import DAY, SCHEMA_VERSION, Entry, LoggedQuote, LogUnavailable, QuestionLog, new_record_id
 from index.config import REPO_ROOT
 
 
@@ -56,7 +56,7 @@ def test_wal_schema_version_and_raw_ids_never_stored(qlog: QuestionLog) -> None:
 
 
 def test_migrates_an_older_schema_forward(tmp_path: Path) -> None:
-    from bot.question_log import MIGRATIONS
+    from bot.storage.question_log import MIGRATIONS
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:  # a version-1 log, as the first release wrote it
@@ -165,7 +165,7 @@ def test_a_full_disk_warns_once_and_recovers(qlog: QuestionLog, caplog: pytest.L
 KILLED_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from bot.question_log import Entry, LoggedQuote, QuestionLog, new_record_id
+    from bot.storage.question_log import Entry, LoggedQuote, QuestionLog, new_record_id
     log = QuestionLog(Path(sys.argv[1])).start()
     i = 0
     while True:

@@ -18,9 +18,9 @@ import pytest
 from fake_discord import Call, FakeDiscord
 from speech import video_without_sound
 
-from bot import user_hash
-from bot.client import QuoteBot
-from bot.source_log import read_records
+from bot.chat.client import QuoteBot
+from bot.storage import user_hash
+from bot.storage.source_log import read_records
 from index.config import Settings, load_settings
 from index.engine import Engine
 from index.ingest import recordings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import stat
 
-from bot.user_hash import SALT_FILE, UserHasher
+from bot.storage.user_hash import SALT_FILE, UserHasher
 from index.config import Settings
 
 

@@ -12,7 +12,7 @@ import pytest
 from killed_build import kill_build_at
 from speech import Line, encode, speak, video_without_sound
 
-from bot.render import citation, render_answer
+from bot.terminal.render import citation, render_answer
 from index.answer.quotes import Pick
 from index.build import BuildReport, build_index
 from index.config import Settings, load_settings

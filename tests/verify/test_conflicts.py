@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render import render_answer
+from bot.terminal.render import render_answer
 from index.engine import Engine
 from index.text.modality import clauses, modality
 from index.text.quantities import extract, units_named

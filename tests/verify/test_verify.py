@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render import render_answer, render_check, render_checks
+from bot.terminal.render import render_answer, render_check, render_checks
 from index.engine import Engine
 from index.text.quantities import extract
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from .. import embeds
-from ..context import Client
+from bot.chat import embeds
+from bot.chat.context import Client
 
 
 def setup(bot: Client) -> None:

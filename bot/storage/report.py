@@ -1,5 +1,5 @@
 """The gaps report: how the bot is used and which questions it cannot answer well, from the question
-log (bot/question_log.py). `python -m bot report` writes it as one HTML page; `/report` shows it in
+log (bot/storage/question_log.py). `python -m bot report` writes it as one HTML page; `/report` shows it in
 Discord with the chart attached.
 
 Figures: questions; the share answered / related / none; 👍 and 👎; the median latency; questions
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .question_log import Entry
+from bot.storage.question_log import Entry
 
 GROUP_SIMILARITY = 0.6  # average centred cosine to join a group
 MAX_DISTINCT_GAPS = 2000  # distinct gap questions grouped (the most asked); the rest are counted, not grouped

@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from .. import answering, embeds
-from ..context import MAX_OPTION_CHARS, Client, heavy, respond
+from bot.chat import answering, embeds
+from bot.chat.context import MAX_OPTION_CHARS, Client, heavy, respond
 
 
 def setup(bot: Client) -> None:

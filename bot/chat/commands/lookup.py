@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from ..context import MAX_OPTION_CHARS, Client, heavy
-from ..paging import SearchPager
+from bot.chat.context import MAX_OPTION_CHARS, Client, heavy
+from bot.chat.paging import SearchPager
 
 
 def setup(bot: Client) -> None:

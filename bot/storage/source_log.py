@@ -1,7 +1,7 @@
 """The record of sources added, replaced and removed from Discord: one JSON line per change in
 `<corpus folder>/.source-changes.jsonl` (hidden, so never read as a document), kept with the corpus
 it describes. Each line says when (UTC), what (action, file, sha256 of its bytes, title) and who:
-the salted hash of the member's user id (bot/user_hash.py, the same as the question log's), never
+the salted hash of the member's user id (bot/storage/user_hash.py, the same as the question log's), never
 the id or the name.
 """
 
@@ -13,9 +13,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.storage.user_hash import salted_user_hash
 from index.corpus import Change
-
-from .user_hash import salted_user_hash
 
 log = logging.getLogger(__name__)
 

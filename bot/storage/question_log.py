@@ -1,8 +1,8 @@
 """The question log: what the bot answered, in SQLite (the standard library's sqlite3), for the
-answer buttons (votes, More context), the gaps report (bot/report.py) and the auto-answer channels.
+answer buttons (votes, More context), the gaps report (bot/storage/report.py) and the auto-answer channels.
 
 What one answer's record holds: the question and the time; the guild and channel ids, or a DM
-flag; a salted hash of the user id (bot/user_hash.py; never the id or the name); the confidence;
+flag; a salted hash of the user id (bot/storage/user_hash.py; never the id or the name); the confidence;
 each quote's source file, character span and text; the latency; then the votes (one per user
 hash and answer). Nothing else about users is kept.
 
@@ -50,7 +50,7 @@ MIGRATIONS: tuple[str, ...] = (
         guild_id INTEGER,            -- NULL in a DM
         channel_id INTEGER,
         dm INTEGER NOT NULL,
-        user_hash TEXT NOT NULL,     -- bot/user_hash.py: salted, never the id or name
+        user_hash TEXT NOT NULL,     -- bot/storage/user_hash.py: salted, never the id or name
         confidence TEXT NOT NULL,    -- answer | related | none
         latency_ms REAL NOT NULL,
         via TEXT NOT NULL            -- ask | mention | dm | auto

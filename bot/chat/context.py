@@ -1,5 +1,5 @@
 """What the command modules share: the client they run in, as a protocol (so they never import
-the client, bot/client.py), and the defer-run-followup pattern of the heavy commands."""
+the client, bot/chat/client.py), and the defer-run-followup pattern of the heavy commands."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from typing import Any, Protocol, TypeVar
 import discord
 from discord import app_commands
 
+from bot.chat.cooldowns import Cooldowns
+from bot.storage.question_log import QuestionLog
 from index.build import BuildReport
 from index.config import Settings
 from index.engine import Engine
-
-from .cooldowns import Cooldowns
-from .question_log import QuestionLog
 
 T = TypeVar("T")
 MAX_OPTION_CHARS = 6000  # Discord's own limit for a string option
@@ -29,8 +28,8 @@ class Client(Protocol):
     tree: app_commands.CommandTree
     reindexing: bool
     rebuild_lock: asyncio.Lock  # held around a rebuild and the corpus change before it
-    question_log: QuestionLog | None  # None when QUOTEBOT_QUESTION_LOG=off (bot/question_log.py)
-    autoanswer_channels: set[int]  # channels where questions are answered unasked (bot/autoanswer.py)
+    question_log: QuestionLog | None  # None when QUOTEBOT_QUESTION_LOG=off (bot/storage/question_log.py)
+    autoanswer_channels: set[int]  # channels where questions are answered unasked (bot/chat/autoanswer.py)
     message_content: bool  # Discord granted the Message Content intent (auto-answer needs it)
 
     @property
@@ -45,7 +44,7 @@ def heavy(bot: Client) -> Callable[[discord.Interaction], bool]:
     """A command check: the command counts against the user's cooldown (raises when on it)."""
 
     def check(interaction: discord.Interaction) -> bool:
-        bot.cooldowns.check(interaction.user.id)
+        bot.chat.cooldowns.check(interaction.user.id)
         return True
 
     check.cooldown = True  # type: ignore[attr-defined]  # read by command_docs.py

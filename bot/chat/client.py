@@ -7,12 +7,12 @@ No message can ping anyone: mentions are disabled for every message the bot send
 
 Intents: `guilds` (commands and channels), `guild_messages` and `dm_messages` (to see
 messages that mention the bot, and DMs), and the privileged `message_content`, which only the
-auto-answer channels need (bot/autoanswer.py): Discord includes the text of messages that mention
+auto-answer channels need (bot/chat/autoanswer.py): Discord includes the text of messages that mention
 the bot, and of DMs, without it. When Discord refuses it at start (not enabled for the application),
 the bot logs one line and connects again without it; auto-answer is then off.
 
-Every answer is logged (bot/question_log.py, unless QUOTEBOT_QUESTION_LOG=off) and carries the
-feedback buttons (bot/feedback.py), which are persistent: registered here at start.
+Every answer is logged (bot/storage/question_log.py, unless QUOTEBOT_QUESTION_LOG=off) and carries the
+feedback buttons (bot/chat/feedback.py), which are persistent: registered here at start.
 """
 
 from __future__ import annotations
@@ -32,30 +32,30 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.chat import answering, embeds
+from bot.chat.autoanswer import auto_answer
+from bot.chat.build_progress import follow_build_log
+from bot.chat.cooldowns import Cooldowns
+from bot.chat.feedback import AnswerButton
+from bot.storage import user_hash
+from bot.storage.question_log import QuestionLog, open_log
 from index.build import BuildReport, build_index
 from index.config import Settings
 from index.engine import Engine
 from index.errors import BadQuestion
 
-from . import answering, embeds, user_hash
-from .autoanswer import auto_answer
-from .build_progress import follow_build_log
-from .cooldowns import Cooldowns
-from .feedback import AnswerButton
-from .question_log import QuestionLog, open_log
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# One module per command group, each with `setup(bot)` (bot/commands/); loaded in this order.
+# One module per command group, each with `setup(bot)` (bot/chat/commands/); loaded in this order.
 COMMAND_MODULES = (
-    "bot.commands.answers",  # /ask, /check, the "Check citations" message menu
-    "bot.commands.lookup",  # /search
-    "bot.commands.info",  # /sources, /help
-    "bot.commands.admin",  # /reindex
-    "bot.commands.sources",  # /source add, /source remove (Manage Server)
-    "bot.commands.report",  # /report: the gaps report (Manage Server)
-    "bot.commands.autoanswer",  # /autoanswer on|off (Manage Server)
+    "bot.chat.commands.answers",  # /ask, /check, the "Check citations" message menu
+    "bot.chat.commands.lookup",  # /search
+    "bot.chat.commands.info",  # /sources, /help
+    "bot.chat.commands.admin",  # /reindex
+    "bot.chat.commands.sources",  # /source add, /source remove (Manage Server)
+    "bot.chat.commands.report",  # /report: the gaps report (Manage Server)
+    "bot.chat.commands.autoanswer",  # /autoanswer on|off (Manage Server)
 )
 MESSAGE_CONTENT_REFUSED = ("Discord refused the Message Content intent (turn it on under Bot > Privileged Gateway "
                            "Intents in the developer portal); running without auto-answer")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from ..context import Client
+from bot.chat.context import Client
 
 
 def setup(bot: Client) -> None:

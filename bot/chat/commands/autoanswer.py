@@ -1,5 +1,5 @@
 """/autoanswer on|off channel: — the bot answers questions in a channel without being asked
-(bot/autoanswer.py). Kept in the question log's database, so it survives restarts."""
+(bot/chat/autoanswer.py). Kept in the question log's database, so it survives restarts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import asyncio
 import discord
 from discord import app_commands
 
-from ..context import Client
-from ..question_log import LogUnavailable
+from bot.chat.context import Client
+from bot.storage.question_log import LogUnavailable
 
 AUTO_CHANNELS = (discord.ChannelType.text, discord.ChannelType.forum)
 
@@ -23,11 +23,11 @@ def setup(bot: Client) -> None:
             await interaction.response.send_message("Auto-answer works in text and forum channels.", ephemeral=True)
             return
         kept = "kept across restarts"
-        if bot.question_log is None:
+        if bot.storage.question_log is None:
             kept = "until the bot restarts (the question log is off, so it cannot be kept)"
         else:
             try:
-                await asyncio.wrap_future(bot.question_log.set_autoanswer(channel.id, interaction.guild_id, on))
+                await asyncio.wrap_future(bot.storage.question_log.set_autoanswer(channel.id, interaction.guild_id, on))
             except LogUnavailable:
                 kept = "until the bot restarts (the question log cannot be written just now)"
         (bot.autoanswer_channels.add if on else bot.autoanswer_channels.discard)(channel.id)

@@ -1,4 +1,4 @@
-"""Auto-answer channels (/autoanswer, bot/commands/autoanswer.py): the bot answers without being asked.
+"""Auto-answer channels (/autoanswer, bot/chat/commands/autoanswer.py): the bot answers without being asked.
 
 In a forum channel it answers each new post's opening message, in the post's thread. In a text
 channel it answers each new message that is a question, in a new thread started from it. It posts
@@ -14,9 +14,9 @@ import re
 
 import discord
 
-from . import answering, embeds
-from .context import Client
-from .embeds import shorten
+from bot.chat import answering, embeds
+from bot.chat.context import Client
+from bot.chat.embeds import shorten
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def auto_answer(bot: Client, message: discord.Message) -> bool:
         question = content
     else:
         return True
-    if bot.cooldowns.retry_after(message.author.id) is not None:
+    if bot.chat.cooldowns.retry_after(message.author.id) is not None:
         log.info("auto-answer skipped: user %s is on cooldown", message.author.id)
         return True
     result, latency_ms = await answering.answer(bot, question)

@@ -5,7 +5,7 @@ are answered from the previous index (the client swaps the engine when the build
 
 One change and its rebuild at a time (the client's rebuild lock): a change asked for while another
 rebuild runs is queued, and its reply says so. A rebuild that fails, or skips the new file, undoes the
-change. Every change that goes live is recorded (bot/source_log.py). Every refusal is a short
+change. Every change that goes live is recorded (bot/storage/source_log.py). Every refusal is a short
 ephemeral message that says why; nothing is changed then.
 """
 
@@ -20,12 +20,11 @@ from pathlib import Path
 import aiohttp
 import discord
 
+from bot.chat.build_progress import ProgressReply
+from bot.chat.context import Client
+from bot.storage import source_log
 from index import corpus
 from index.corpus import Change, SourceRefused
-
-from . import source_log
-from .build_progress import ProgressReply
-from .context import Client
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,8 @@ from collections.abc import Iterable
 import discord
 from discord.utils import escape_markdown
 
+from bot.wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
 from index.records import Answer, CheckResult, Evidence, Quote, Source
-
-from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_LIMIT = 256
@@ -254,7 +253,7 @@ HELP_TEXT = (
 
 
 def kept_text(log_days: int | None) -> str:
-    """What the question log keeps (bot/question_log.py), and how it is turned off; None: it is off."""
+    """What the question log keeps (bot/storage/question_log.py), and how it is turned off; None: it is off."""
     if log_days is None:
         return ("**What is kept**: nothing — this bot's question log is turned off, so questions and votes are "
                 "not stored (and answers carry no feedback buttons).")

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
 from index.records import Answer, CheckResult, Evidence, Quote, Source
-
-from .wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
 
 VERDICTS = {
     "supported": "SUPPORTED by the sources",

@@ -10,10 +10,10 @@ import time
 import discord
 from discord import app_commands
 
-from .. import report as gaps_report
-from ..context import Client
-from ..embeds import COLOURS, DESCRIPTION_LIMIT, plain
-from ..question_log import DAY, LogUnavailable
+from bot.chat.context import Client
+from bot.chat.embeds import COLOURS, DESCRIPTION_LIMIT, plain
+from bot.storage import report as gaps_report
+from bot.storage.question_log import DAY, LogUnavailable
 
 CHART = "questions-per-day.png"
 PAGE = "gaps-report.html"
@@ -45,13 +45,13 @@ def setup(bot: Client) -> None:
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def report(interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
-        if bot.question_log is None:
+        if bot.storage.question_log is None:
             await interaction.response.send_message(
                 "There is nothing to report: the question log is off (QUOTEBOT_QUESTION_LOG=off).", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            entries = await asyncio.wrap_future(bot.question_log.entries(time.time() - days * DAY))
+            entries = await asyncio.wrap_future(bot.storage.question_log.entries(time.time() - days * DAY))
         except LogUnavailable:
             await interaction.followup.send("The question log cannot be read just now; please try again later.",
                                             ephemeral=True)

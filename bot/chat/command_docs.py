@@ -1,7 +1,7 @@
-"""docs/commands.md, generated from the slash-command definitions (bot/commands/):
+"""docs/commands.md, generated from the slash-command definitions (bot/chat/commands/):
 
-    python -m bot.command_docs          # rewrite docs/commands.md
-    python -m bot.command_docs --check  # exit 1 when it is stale (tests/bot/test_command_docs.py does the same)
+    python -m bot.chat.command_docs          # rewrite docs/commands.md
+    python -m bot.chat.command_docs --check  # exit 1 when it is stale (tests/bot/test_command_docs.py does the same)
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ from collections.abc import Iterator
 import discord
 from discord import app_commands
 
+from bot.chat.client import QuoteBot
 from index.config import REPO_ROOT, load_settings
-
-from .client import QuoteBot
 
 DOCS = REPO_ROOT / "docs" / "commands.md"
 log = logging.getLogger(__name__)
 
 HEADER = """# Commands
 
-Generated from the command definitions in `bot/commands/` by `python -m bot.command_docs`; do not
+Generated from the command definitions in `bot/chat/commands/` by `python -m bot.chat.command_docs`; do not
 edit by hand. A test fails when this file is stale. Every command also works by mentioning the bot
 with a question (or in a DM): that is `/ask`."""
 PERMISSION_NAMES = {"manage_guild": "Manage Server"}  # as Discord's own settings name them
@@ -99,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     text = current()
     if args.check:
         stale = not DOCS.is_file() or DOCS.read_text(encoding="utf-8") != text
-        log.info("%s is %s", DOCS, "stale: run python -m bot.command_docs" if stale else "up to date")
+        log.info("%s is %s", DOCS, "stale: run python -m bot.chat.command_docs" if stale else "up to date")
         return 1 if stale else 0
     DOCS.write_text(text, encoding="utf-8")
     log.info("wrote %s", DOCS)

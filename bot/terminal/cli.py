@@ -13,11 +13,10 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from bot.terminal import render
 from index.config import Settings, load_settings
 from index.engine import Engine
 from index.errors import BadQuestion, ConfigError, CorpusEmpty
-
-from . import render
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +132,8 @@ def _report(settings: Settings, engine: Engine, args: argparse.Namespace, out) -
     """`python -m bot report`: read the log, group the gaps with the engine's encoder, write the page."""
     import time
 
-    from . import report
-    from .question_log import DAY, LogUnavailable, QuestionLog
+    from bot.storage import report
+    from bot.storage.question_log import DAY, LogUnavailable, QuestionLog
 
     assert settings.question_log is not None
     question_log = QuestionLog(settings.question_log, settings.log_days).start()
@@ -174,7 +173,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
         elif args.command == "report":
             _report(settings, engine, args, out)
         else:
-            from .console import run_console
+            from bot.terminal.console import run_console
 
             run_console(engine, sys.stdin, out)
     except (UsageError, BadQuestion, CorpusEmpty) as exc:
@@ -190,14 +189,14 @@ def main(argv: list[str] | None = None, out=None) -> int:
 
 
 def _discord(settings: Settings) -> int:
-    from .client import serve
+    from bot.chat.client import serve
 
     engine = Engine.load(settings)  # once, before connecting: every command shares it
     return _on_discord(serve(settings, engine))
 
 
 def _sync(settings: Settings) -> int:
-    from .client import sync_only
+    from bot.chat.client import sync_only
 
     if not settings.discord_token:
         raise UsageError("sync needs DISCORD_TOKEN")

@@ -7,9 +7,8 @@ import logging
 
 import discord
 
+from bot.chat.embeds import search_embed
 from index.records import Quote
-
-from .embeds import search_embed
 
 log = logging.getLogger(__name__)
 

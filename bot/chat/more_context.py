@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.chat.embeds import COLOURS, DESCRIPTION_LIMIT, EMBEDS_TOTAL_LIMIT, citation, plain
+from bot.storage.question_log import LoggedQuote
 from index.engine import Engine
-
-from .embeds import COLOURS, DESCRIPTION_LIMIT, EMBEDS_TOTAL_LIMIT, citation, plain
-from .question_log import LoggedQuote
 
 GONE = "This quote is no longer in the sources (they changed since the answer)."
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bot.terminal import render
 from index.engine import Engine
 from index.errors import BadQuestion
-
-from . import render
 
 HELP = __doc__.split("\n\n", 1)[1].rstrip() if __doc__ else ""
 PROMPT = "quotebot> "

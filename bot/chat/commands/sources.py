@@ -1,15 +1,14 @@
 """/source add and /source remove: manage the sources from Discord (Manage Server). The work is in
-bot/source_changes.py; these are the command definitions."""
+bot/chat/source_changes.py; these are the command definitions."""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
 
+from bot.chat import source_changes
+from bot.chat.context import Client
 from index import corpus
-
-from .. import source_changes
-from ..context import Client
 
 LANGUAGES = [app_commands.Choice(name=name, value=code) for code, name in corpus.LANGUAGES.items()]
 MAX_CHOICES = 25  # Discord's limits for autocomplete suggestions: how many, how long
