@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .build import BuildReport, build_index
 from .config import Settings
 from .engine import Engine
 from .errors import BadQuestion
@@ -299,3 +301,18 @@ class Collections:
     def own(self, guild_id: int) -> Engine | None:
         """The server's own engine (its collection only), loading it when needed; None when empty."""
         return self._own(guild_id)
+
+    def rebuild(self, guild_id: int | None) -> BuildReport | None:
+        """Rebuild the server's collection (None: the library) from its folder and swap it in; None when
+        the collection is now empty (its index is deleted). Blocking: run it on a thread of its own.
+        Callers run one rebuild per collection at a time."""
+        settings = self.settings_for(guild_id)
+        if guild_id is not None and not has_sources(settings.corpus_dir):
+            shutil.rmtree(settings.index_dir, ignore_errors=True)
+            self.replace(guild_id, None)
+            return None
+        old = self.library if guild_id is None else self.own(guild_id)
+        embedder = self.library.embedder  # one model for every collection
+        report = build_index(settings, embedder, live=old.data if old is not None else None)
+        self.replace(guild_id, Engine.load(settings, embedder, self.library.questions))
+        return report
