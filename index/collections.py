@@ -311,7 +311,8 @@ class Collections:
             shutil.rmtree(settings.index_dir, ignore_errors=True)
             self.replace(guild_id, None)
             return None
-        old = self.library if guild_id is None else self.own(guild_id)
+        with self._lock:  # the live index in memory, when loaded (else build_index reads it from disk)
+            old = self.library if guild_id is None else self._loaded.get(guild_id)
         embedder = self.library.embedder  # one model for every collection
         report = build_index(settings, embedder, live=old.data if old is not None else None)
         self.replace(guild_id, Engine.load(settings, embedder, self.library.questions))
