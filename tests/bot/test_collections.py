@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from community import buttons, ephemeral_reply
 from fake_discord import GUILD_ID, FakeDiscord
+from speech import Line, encode, speak
 from test_discord import first_followup
 from test_source_commands import (
     DOCS,
@@ -26,12 +29,14 @@ from test_source_commands import (
     Running,
     ask,
     callback,
+    edits,
     final_edit,
     folder,
     own,
     refusal,
     source_add,
     source_remove,
+    until,
 )
 
 from bot.chat.client import QuoteBot
@@ -40,6 +45,7 @@ from bot.storage.source_log import read_records
 from index.config import load_settings
 from index.engine import Engine
 
+log = logging.getLogger(__name__)
 GUILD_B = GUILD_ID + 1
 OWNER = 1  # the application's owner in the fake Discord's application info
 ADMIN_A, ADMIN_B = 42, 77
@@ -174,3 +180,30 @@ async def test_a_server_can_turn_the_library_off(running: Running) -> None:
     assert "Shared library: off" in await listed(server, GUILD_ID)
     await callback(server, await server.slash("sources", library="on", permissions=MANAGE_GUILD))
     assert "12 satellites" in await ask(server, SATELLITES)
+
+
+async def test_a_long_recording_in_one_server_does_not_hold_another_servers_text_file(
+        running: Running, tmp_path: Path) -> None:
+    server, bot, settings = running.server, running.bot, running.settings
+    bot.settings = dataclasses.replace(settings, server_max_recording_minutes=60, max_upload_mb=20)
+    lines = [Line(6.0 * i, f"Part {i} of the talk: the ferry timetable changes in week {i}.") for i in range(30)]
+    wav = tmp_path / "talk.wav"
+    seconds = speak(lines, wav)
+    talk = encode(wav, tmp_path / "talk.ogg").read_bytes()
+    started = time.monotonic()
+    speech = await source_add(server, "talk.ogg", talk)  # server A: minutes of transcription
+    await until(lambda: any("transcribing talk.ogg" in e or "Nothing was changed" in e for e in edits(server, speech)))
+    assert any("transcribing talk.ogg" in e for e in edits(server, speech)), edits(server, speech)
+    text = await source_add(server, "harbour.md", HARBOUR.encode(), guild=GUILD_B, user_id=ADMIN_B)
+    asked = time.monotonic()
+    assert "Added **harbour.md**" in await final_edit(server, text)
+    text_done = time.monotonic()
+    assert not any("ready:" in e for e in edits(server, speech)), "B's text file waited for A's recording"
+    assert not any("queued" in e for e in edits(server, text))
+    assert "Added **talk.ogg**" in await final_edit(server, speech, timeout=600)
+    speech_done = time.monotonic()
+    log.warning("fairness: a %.0f s recording in server A took %.1f s to add; server B's text file, added %.1f s "
+                "into it, was live %.1f s later (A still transcribing)", seconds, speech_done - started,
+                asked - started, text_done - asked)
+    assert "six hundred" not in await ask(server, PIER, guild=GUILD_B)
+    assert "four hundred metres" in await ask(server, PIER, guild=GUILD_B)
