@@ -131,6 +131,8 @@ class JointSearcher:
         self.offsets = list(offsets)
 
     def candidates(self, query_vector: np.ndarray, terms: list[Term], question_chinese: bool) -> list[Candidate]:
+        if len(self.parts) == 1:  # one index: its own scale
+            return self.parts[0].candidates(query_vector, terms, question_chinese)
         found: list[list[Candidate]] = []
         best: list[float] = []
         for searcher in self.parts:
