@@ -19,13 +19,10 @@ from fake_discord import GUILD_ID, FakeDiscord
 from speech import Line, encode, speak
 from test_discord import first_followup
 from test_source_commands import (
-    DOCS,
     HARBOUR,
     HARBOUR_2,
     JFK,
     MANAGE_GUILD,
-    MANIFEST,
-    TOKEN,
     Running,
     ask,
     callback,
@@ -36,14 +33,11 @@ from test_source_commands import (
     refusal,
     source_add,
     source_remove,
+    started,
     until,
 )
 
-from bot.chat.client import QuoteBot
-from bot.storage import user_hash
 from bot.storage.source_log import read_records
-from index.config import load_settings
-from index.engine import Engine
 
 log = logging.getLogger(__name__)
 GUILD_B = GUILD_ID + 1
@@ -56,24 +50,9 @@ SATELLITES = "How many satellites did the rocket carry?"
 @pytest.fixture()
 async def running(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
                   ) -> AsyncIterator[Running]:
-    monkeypatch.setenv("QUOTEBOT_LOG_SALT", "salt-for-tests")
-    user_hash.configure(None)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    (corpus / "sources.toml").write_text(MANIFEST, encoding="utf-8")
-    settings = dataclasses.replace(load_settings(), corpus_dir=corpus, index_dir=tmp_path / "index",
-                                   data_dir=tmp_path / "data", question_log=tmp_path / "data" / "questions.sqlite3",
-                                   discord_token=TOKEN, cooldown_seconds=0.0, max_upload_mb=2, server_max_sources=2,
-                                   server_max_recording_minutes=0)
-    bot = QuoteBot(settings, Engine.load(settings, embedder), guild_ready_timeout=0.05)
-    task = asyncio.create_task(bot.start(TOKEN))
-    await asyncio.wait_for(bot.wait_until_ready(), 20)
-    yield Running(server, bot, settings)
-    await bot.close()
-    await asyncio.wait_for(task, 10)
-    user_hash.configure(None)
+    async with started(server, tmp_path, embedder, monkeypatch, server_max_sources=2,
+                       server_max_recording_minutes=0) as run:
+        yield run
 
 
 async def listed(server: FakeDiscord, guild: int | None) -> str:

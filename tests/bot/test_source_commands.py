@@ -7,6 +7,7 @@ the rebuild (and from the old index during it). Two servers and the library: tes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 import tomllib
@@ -47,9 +48,10 @@ class Running:
     settings: Settings
 
 
-@pytest.fixture()
-async def running(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
-                  ) -> AsyncIterator[Running]:
+@contextlib.asynccontextmanager
+async def started(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch,
+                  **changes: object) -> AsyncIterator[Running]:
+    """A started bot whose library is DOCS, its data folder in tmp_path; `changes`: settings."""
     monkeypatch.setenv("QUOTEBOT_LOG_SALT", "salt-for-tests")
     monkeypatch.setenv("QUOTEBOT_QUESTION_LOG", str(tmp_path / "questions.sqlite3"))
     user_hash.configure(None)  # the salt is read again, from the environment above
@@ -59,15 +61,24 @@ async def running(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: py
         (corpus / name).write_text(text, encoding="utf-8")
     (corpus / "sources.toml").write_text(MANIFEST, encoding="utf-8")
     settings = dataclasses.replace(load_settings(), corpus_dir=corpus, index_dir=tmp_path / "index",
-                                   data_dir=tmp_path / "data", discord_token=TOKEN, cooldown_seconds=0.0,
-                                   max_upload_mb=2)
+                                   data_dir=tmp_path / "data", question_log=tmp_path / "questions.sqlite3",
+                                   discord_token=TOKEN, cooldown_seconds=0.0, max_upload_mb=2, **changes)
     bot = QuoteBot(settings, Engine.load(settings, embedder), guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(TOKEN))
     await asyncio.wait_for(bot.wait_until_ready(), 20)
-    yield Running(server, bot, settings)
-    await bot.close()
-    await asyncio.wait_for(task, 10)
-    user_hash.configure(None)
+    try:
+        yield Running(server, bot, settings)
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 10)
+        user_hash.configure(None)
+
+
+@pytest.fixture()
+async def running(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+                  ) -> AsyncIterator[Running]:
+    async with started(server, tmp_path, embedder, monkeypatch) as run:
+        yield run
 
 
 # ---- helpers: what a member does, what reached the fake ---------------------------------------
