@@ -65,9 +65,11 @@ def only_formatting(diffs: list[dict]) -> bool:
 class QuoteLocator:
     """Normalised copies of the documents, built once per loaded index."""
 
-    def __init__(self, texts: list[str], sentence_starts: list[list[int]]) -> None:
+    def __init__(self, texts: list[str], sentence_starts: list[list[int]],
+                 views: list[tuple[str, list[int]]] | None = None) -> None:
+        """`views`: the texts' normalised copies when already made (an engine over several indexes)."""
         self.texts = texts
-        self.views = [normalise_with_map(t) for t in texts]
+        self.views = views if views is not None else [normalise_with_map(t) for t in texts]
         self.sentence_starts = sentence_starts  # per source, sorted start offsets of its sentences
 
     def exact(self, quote: str) -> list[tuple[int, int, int]]:
