@@ -198,9 +198,8 @@ class JointEngine(Engine):
         lexicon = JointLexicon([p.lexicon for p in parts], offsets)
         searcher = JointSearcher([p.searcher for p in parts], offsets)
         first = parts[0]
-        views = [view for p in parts for view in p.locator.views]  # made once per index, not per server
         super().__init__(first.settings, data, first.questions, first._embedder, lexicon, searcher,  # type: ignore[arg-type]
-                         views)
+                         [p.locator for p in parts])  # each index's normalised texts, made once
         self.parts = list(parts)
         self.labels = list(labels)
         self.source_offsets = source_offsets
