@@ -2,7 +2,7 @@
 real engine and real rebuilds: each server is answered from its own sources and the shared library,
 a DM from the library only; a server's admin changes only their server's collection; the library
 changes only by the bot's owner; every limit refuses with nothing changed; a server turns the library
-off. (Eviction and reload under concurrent questions: tests/test_collections.py.)"""
+off. (Eviction and reload under concurrent questions: tests/test_collection_engines.py.)"""
 
 from __future__ import annotations
 
