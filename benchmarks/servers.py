@@ -137,7 +137,7 @@ def main() -> int:
     cold: list[float] = []
     for number, server in enumerate(order, start=1):
         cold.append(timed(lambda s: collections.engine(s).ask(rng.choice(asked)), server)[0])
-        if number % max(1, args.servers // 10) == 0:
+        if number % max(1, len(order) // 8) == 0:
             print(f"  after {number:5d} servers asked: RSS {rss_mb():6.0f} MB, {len(collections.loaded)} collections "
                   f"loaded, {collections.loads} loads from disk")
     print(f"cold first question (collection loaded from disk + answer): {summary(cold)}")
