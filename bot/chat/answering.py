@@ -30,10 +30,10 @@ class Place:
         return self.guild_id is None
 
 
-async def answer(bot: Client, question: str) -> tuple[Answer, float]:
-    """The engine's answer and how long it took, in milliseconds."""
+async def answer(bot: Client, question: str, guild_id: int | None) -> tuple[Answer, float]:
+    """The answer in `guild_id` (None: a DM) and how long it took, in milliseconds."""
     started = time.perf_counter()
-    result = await bot.run_engine(bot.engine.ask, question)
+    result = await bot.run_in(guild_id, "ask", question)
     return result, (time.perf_counter() - started) * 1000
 
 

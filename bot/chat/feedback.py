@@ -105,4 +105,5 @@ async def more_context(bot: Client, interaction: discord.Interaction, record_id:
     if entry is None:
         await interaction.response.send_message(NOT_ON_RECORD, ephemeral=True)
         return
-    await interaction.response.send_message(embeds=context_embeds(bot.engine, entry.quotes), ephemeral=True)
+    engine = await bot.run_engine(bot.engine_in, entry.guild_id)  # the sources the answer was given from
+    await interaction.response.send_message(embeds=context_embeds(engine, entry.quotes), ephemeral=True)

@@ -80,6 +80,13 @@ MIGRATIONS: tuple[str, ...] = (
         enabled_at REAL NOT NULL
     );
     """,
+    """
+    CREATE TABLE server_settings (
+        guild_id INTEGER PRIMARY KEY,
+        library INTEGER NOT NULL,    -- 1: questions are answered from the shared library too (the default)
+        changed_at REAL NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -380,6 +387,17 @@ class QuestionLog:
     def autoanswer_channels(self) -> Future[set[int]]:
         return self.call(lambda conn: {row[0] for row in conn.execute("SELECT channel_id FROM autoanswer_channels")},
                          write=False)
+
+    def set_library(self, guild_id: int, on: bool) -> Future[None]:
+        """Whether the server's questions are answered from the shared library too (index/collections.py)."""
+        return self.call(lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO server_settings (guild_id, library, changed_at) VALUES (?, ?, ?)",
+            (guild_id, int(on), time.time())))
+
+    def library_off(self) -> Future[set[int]]:
+        """The servers that turned the library off."""
+        return self.call(lambda conn: {row[0] for row in conn.execute(
+            "SELECT guild_id FROM server_settings WHERE library = 0")}, write=False)
 
 
 def _entries(conn: sqlite3.Connection, where: str, args: tuple) -> list[Entry]:

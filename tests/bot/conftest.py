@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import discord
 import pytest
 from discord.gateway import DiscordWebSocket
 from fake_discord import FakeDiscord
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own data folder (servers' collections), never the repository's .data."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("QUOTEBOT_DATA_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture()
