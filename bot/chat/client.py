@@ -38,7 +38,7 @@ from bot.chat.build_progress import follow_build_log
 from bot.chat.cooldowns import Cooldowns
 from bot.chat.feedback import AnswerButton
 from bot.storage import user_hash
-from bot.storage.question_log import QuestionLog, open_log
+from bot.storage.question_log import QuestionLog, log_target, open_log
 from index.build import BuildReport, build_index
 from index.config import Settings
 from index.engine import Engine
@@ -121,7 +121,7 @@ class QuoteBot(discord.Client):
         self.add_dynamic_items(AnswerButton)  # the answer buttons work across restarts
         await asyncio.to_thread(user_hash.configure, self.settings)  # salt: beside the log, or QUOTEBOT_LOG_SALT
         if self._engine is not None:
-            self.question_log = await asyncio.to_thread(open_log, self.settings.question_log, self.settings.log_days)
+            self.question_log = await asyncio.to_thread(open_log, log_target(self.settings), self.settings.log_days)
         if self.question_log is not None:
             try:
                 self.autoanswer_channels = await asyncio.wrap_future(self.question_log.autoanswer_channels())
