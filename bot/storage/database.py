@@ -171,9 +171,9 @@ class _PostgresConnection:
         return self._conn.execute(sql.replace("?", "%s"), args or None)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        with self._conn.cursor() as cursor:
-            cursor.executemany(sql.replace("?", "%s"), rows)
-            return cursor
+        cursor = self._conn.cursor()
+        cursor.executemany(sql.replace("?", "%s"), rows)
+        return cursor
 
 
 class PostgresDatabase:
