@@ -8,6 +8,9 @@ RELATED_HEADING = "Not sure these answer the question; they are the closest pass
 # Cited after a quote from a recording: its text is a speech recogniser's, not a person's.
 MACHINE_TRANSCRIPT = "machine transcript"
 
+# Which collection a quote comes from (Quote.collection, index/collections.py).
+COLLECTIONS = {"server": "this server's sources", "library": "shared library"}
+
 # Sources that disagree: what kind of disagreement, and where each side stands.
 CONFLICT_KINDS = {"number": "on a number", "rate": "on a rate", "duration": "on a duration"}
 

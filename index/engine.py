@@ -34,6 +34,7 @@ from .verify.locate import QuoteLocator
 log = logging.getLogger(__name__)
 
 
+_ENCODE_LOCKS: dict[int, threading.Lock] = {}  # engines sharing a question encoder share its lock
 CONFLICT_POOL = 8
 MAX_CLAIMS_PER_MESSAGE = 10  # best passages (besides the quotes) examined for sources that disagree
 
@@ -75,20 +76,22 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, str | None]:
 
 class Engine:
     def __init__(self, settings: Settings, data: IndexData, questions: QuestionEncoder,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, lexicon: Lexicon | None = None,
+                 searcher: Searcher | None = None) -> None:
+        """`lexicon` and `searcher`: given for an engine over several indexes (index/collections.py)."""
         self.settings = settings
         self.data = data
         self.questions = questions  # encodes questions (index/retrieve/embed.py: question_encoder)
         self._embedder = embedder  # the passage model, loaded when a rebuild needs it
-        self.lexicon = Lexicon(data.bm25, data.zh_en, data.en_zh, data.common)
-        self.searcher = Searcher(data, self.lexicon)
+        self.lexicon = lexicon or Lexicon(data.bm25, data.zh_en, data.en_zh, data.common)
+        self.searcher = searcher or Searcher(data, self.lexicon)
         self.source_sentence_ids: list[list[int]] = [[] for _ in data.sources]
         for sid, sentence in enumerate(data.sentences):
             self.source_sentence_ids[sentence.source].append(sid)
         self.locator = QuoteLocator(
             data.texts, [[data.sentences[i].start for i in ids] for ids in self.source_sentence_ids]
         )
-        self._encode_lock = threading.Lock()
+        self._encode_lock = _ENCODE_LOCKS.setdefault(id(questions), threading.Lock())  # one per model
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -213,10 +216,12 @@ class Engine:
         )
 
     def _citation(self, sentence: Sentence) -> dict[str, str | None]:
-        """Where a quoted sentence stands: file, title, section, timestamp, link to that moment, and for
-        a recording the machine transcript (WebVTT) the quote can be checked against."""
+        """Where a quoted sentence stands: file, title, section, timestamp, link to that moment, for
+        a recording the machine transcript (WebVTT) the quote can be checked against, and which
+        collection it is in (index/collections.py)."""
         source = self.data.sources[sentence.source]
         return {
+            "collection": self.collection_of(sentence.source),
             "source": source.file,
             "title": source.title,
             "section": sentence.section,
@@ -224,6 +229,11 @@ class Engine:
             "url": citation_url(source.url, source.recording, sentence.timestamp),
             "transcript": str(self.data.transcript_file(source.transcript)) if source.transcript else None,
         }
+
+
+    def collection_of(self, source: int) -> str | None:
+        """Which collection a source is in: None for an engine over one index."""
+        return None
 
 
 def index_problem(settings: Settings) -> IndexProblem | None:

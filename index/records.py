@@ -94,6 +94,7 @@ class Quote:
     end: int = 0
     also_in: list[str] = field(default_factory=list)
     transcript: str | None = None  # a recording's machine transcript (WebVTT file) the text comes from
+    collection: str | None = None  # "server" or "library" when a server's question is answered from both
 
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -109,6 +110,8 @@ class Quote:
             data["also_in"] = self.also_in
         if self.transcript:
             data["transcript"] = self.transcript
+        if self.collection:
+            data["collection"] = self.collection
         return data
 
 
@@ -152,6 +155,7 @@ class Evidence:
     differences: list[dict] = field(default_factory=list)
     reason: str | None = None  # why this evidence decides, e.g. "different number: 6 million vs 60 million"
     transcript: str | None = None  # as Quote.transcript
+    collection: str | None = None  # as Quote.collection
 
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -171,6 +175,8 @@ class Evidence:
             data["reason"] = self.reason
         if self.transcript:
             data["transcript"] = self.transcript
+        if self.collection:
+            data["collection"] = self.collection
         return data
 
 

@@ -62,10 +62,10 @@ async def auto_answer(bot: Client, message: discord.Message) -> bool:
         question = content
     else:
         return True
-    if bot.chat.cooldowns.retry_after(message.author.id) is not None:
+    if bot.cooldowns.retry_after(message.author.id) is not None:
         log.info("auto-answer skipped: user %s is on cooldown", message.author.id)
         return True
-    result, latency_ms = await answering.answer(bot, question)
+    result, latency_ms = await answering.answer(bot, question, message.guild.id)
     if result.confidence != "answer":
         log.info("auto-answer: not posted (confidence %s) in channel %s", result.confidence, message.channel.id)
         return True

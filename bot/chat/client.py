@@ -1,4 +1,5 @@
-"""The Discord client: one engine loaded once and shared, the command modules (loaded from one
+"""The Discord client: the library's engine and the servers' collections (index/collections.py: one
+model, collections loaded on demand), the command modules (loaded from one
 list, COMMAND_MODULES), mentions and DMs, one error handler, command sync, clean shutdown on SIGTERM.
 
 The engine (model + FAISS) runs on a small pool of worker threads, never on the event loop,
@@ -37,9 +38,11 @@ from bot.chat.autoanswer import auto_answer
 from bot.chat.build_progress import follow_build_log
 from bot.chat.cooldowns import Cooldowns
 from bot.chat.feedback import AnswerButton
+from bot.chat.rebuilds import Rebuilds
 from bot.storage import user_hash
 from bot.storage.question_log import QuestionLog, log_target, open_log
-from index.build import BuildReport, build_index
+from index.build import BuildReport
+from index.collections import Collections
 from index.config import Settings
 from index.engine import Engine
 from index.errors import BadQuestion
@@ -72,10 +75,11 @@ class QuoteBot(discord.Client):
         intents.message_content = True  # auto-answer only; dropped at start when Discord refuses it
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
-        self._engine = engine
+        self.collections = Collections(settings, engine) if engine is not None else None
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="engine")
-        self.reindexing = False
-        self.rebuild_lock = asyncio.Lock()  # one rebuild (with the corpus change before it) at a time
+        self.rebuilds = Rebuilds()  # one rebuild per collection at a time, in two lanes (bot/chat/rebuilds.py)
+        self.library_off: set[int] = set()  # servers answered from their own collection only
+        self._owners: set[int] | None = None  # the application's owner or team (is_owner)
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
         self.question_log: QuestionLog | None = None  # opened in setup_hook (not for `sync` or the docs)
         self.autoanswer_channels: set[int] = set()
@@ -95,38 +99,57 @@ class QuoteBot(discord.Client):
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
+        """The library's engine."""
+        if self.collections is None:
             raise RuntimeError("this client was started without an engine (sync only)")
-        return self._engine
+        return self.collections.library
+
+    def engine_in(self, guild_id: int | None) -> Engine:
+        """What answers in `guild_id`: its collection with the library (unless turned off); in a DM
+        (None), the library. Blocking (loads a collection at its first question): call it on a worker."""
+        if self.collections is None:
+            raise RuntimeError("this client was started without an engine (sync only)")
+        return self.collections.engine(guild_id, guild_id not in self.library_off)
 
     async def run_engine(self, function: Callable[..., T], *args: Any) -> T:
         """Run a (blocking) engine call on a worker thread."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(function, *args))
 
-    async def reindex(self, progress: Callable[[str], None] | None = None) -> BuildReport:
-        """Rebuild the index on a thread of its own and swap the new engine in; queries meanwhile
-        are answered by the old engine, and any query after the swap by the new one. Callers hold
-        `rebuild_lock` (rebuilds run one at a time); `progress` gets the build's progress lines."""
-        self.reindexing = True
-        try:
-            old = self.engine
-            report, engine = await asyncio.to_thread(_rebuild, self.settings, old, progress)
-            self._engine = engine  # one reference swap: in-flight queries finish on the old engine
-        finally:
-            self.reindexing = False
-        log.info("index rebuilt and swapped in: %s", report.summary())
+    async def run_in(self, guild_id: int | None, method: str, *args: Any) -> Any:
+        """engine_in(guild_id).<method>(*args) on a worker thread."""
+        return await self.run_engine(lambda: getattr(self.engine_in(guild_id), method)(*args))
+
+    async def rebuild(self, guild_id: int | None, progress: Callable[[str], None] | None = None
+                      ) -> BuildReport | None:
+        """Rebuild a server's collection (None: the library) on a thread of its own and swap it in;
+        questions meanwhile are answered from the previous index. Callers hold the collection's
+        slot (bot/chat/rebuilds.py); `progress` gets the build's progress lines. None: the
+        collection is now empty."""
+        if self.collections is None:
+            raise RuntimeError("this client was started without an engine (sync only)")
+        report = await asyncio.to_thread(_rebuild, self.collections, guild_id, progress)
+        log.info("%s rebuilt and swapped in: %s", f"server {guild_id}'s collection" if guild_id else "the library",
+                 report.summary() if report else "now empty")
         return report
+
+    async def is_owner(self, user: discord.abc.User) -> bool:
+        """The application's owner, or a member of its team (discord.py's is_owner, for a plain Client)."""
+        if self._owners is None:
+            info = await self.application_info()
+            self._owners = {m.id for m in info.team.members} if info.team else {info.owner.id}
+        return user.id in self._owners
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)  # the answer buttons work across restarts
         await asyncio.to_thread(user_hash.configure, self.settings)  # salt: beside the log, or QUOTEBOT_LOG_SALT
-        if self._engine is not None:
+        if self.collections is not None:
             self.question_log = await asyncio.to_thread(open_log, log_target(self.settings), self.settings.log_days)
         if self.question_log is not None:
             try:
                 self.autoanswer_channels = await asyncio.wrap_future(self.question_log.autoanswer_channels())
+                self.library_off = await asyncio.wrap_future(self.question_log.library_off())
             except Exception as error:  # the log's own warning says why
-                log.info("auto-answer channels not loaded (%s)", error)
+                log.info("auto-answer channels and server settings not loaded (%s)", error)
         if self.settings.sync_commands:
             await sync_commands(self.tree, self.settings.discord_guild_id)
 
@@ -185,10 +208,10 @@ class QuoteBot(discord.Client):
         if retry is not None:
             await message.reply(cooldown_text(retry), mention_author=False)
             return
+        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
         try:
             async with message.channel.typing():
-                answer, latency_ms = await answering.answer(self, question)
-            guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+                answer, latency_ms = await answering.answer(self, question, guild_id)
             place = answering.Place(guild_id, message.channel.id)
             view = answering.log_answer(self, answer, message.author.id, place, latency_ms,
                                         "dm" if place.dm else "mention")
@@ -232,11 +255,10 @@ class QuoteBot(discord.Client):
         log.exception("error in the %s event handler", event)
 
 
-def _rebuild(settings: Settings, old: Engine,
-             progress: Callable[[str], None] | None = None) -> tuple[BuildReport, Engine]:
+def _rebuild(collections: Collections, guild_id: int | None,
+             progress: Callable[[str], None] | None = None) -> BuildReport | None:
     with follow_build_log(progress):
-        report = build_index(settings, old.embedder, live=old.data)
-    return report, Engine.load(settings, old.embedder, old.questions)
+        return collections.rebuild(guild_id)
 
 
 def cooldown_text(retry_after: float) -> str:

@@ -14,7 +14,14 @@ from collections.abc import Iterable
 import discord
 from discord.utils import escape_markdown
 
-from bot.wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
+from bot.wording import (
+    COLLECTIONS,
+    MACHINE_TRANSCRIPT,
+    NOTHING_ON_TOPIC,
+    RELATED_HEADING,
+    conflict_heading,
+    side_citation,
+)
 from index.records import Answer, CheckResult, Evidence, Quote, Source
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -83,6 +90,8 @@ def citation(item: Quote | Evidence) -> str:
         parts.append(f"[source]({item.url})")
     if item.transcript:
         parts.append(f"{MACHINE_TRANSCRIPT} of {plain(item.source, 100)}")
+    if item.collection:
+        parts.append(COLLECTIONS[item.collection])
     return "— " + " · ".join(parts)
 
 
@@ -227,13 +236,18 @@ def search_embed(query: str, quotes: list[Quote], page: int, page_size: int) -> 
                 footer=f"Page {page + 1} of {pages} · {len(quotes)} passages")[0]
 
 
-def sources_embeds(sources: list[Source]) -> list[discord.Embed]:
-    blocks = []
-    for src in sources:
-        facts = " · ".join(f for f in (src.kind, src.language, src.published) if f)
+def sources_embeds(own: list[Source], library: list[Source], server: bool = False) -> list[discord.Embed]:
+    """/sources: the server's own sources, then the shared library's (in a DM, the library's only)."""
+    def block(src: Source) -> str:
+        facts = " · ".join(f for f in (src.kind, src.language, src.published, plain(src.file, 100)) if f)
         link = src.url or src.recording
-        blocks.append(f"**{plain(src.title, 200)}**\n{facts}" + (f"\n{link}" if link else ""))
-    return pack(f"Sources ({len(sources)} documents)", blocks, COLOURS["answer"])
+        return f"**{plain(src.title, 200)}**\n{facts}" + (f"\n{link}" if link else "")
+
+    heading = [f"**This server's sources ({len(own)})**" if own else "**This server has no sources of its own** "
+               "(members with Manage Server add them with /source add)"] if server else []
+    shared = [f"**Shared library ({len(library)})**" if library else "**Shared library: off for this server**"]
+    blocks = [*heading, *map(block, own), *shared, *map(block, library)]
+    return pack(f"Sources ({len(own) + len(library)} documents)", blocks, COLOURS["answer"])
 
 
 HELP_TEXT = (

@@ -36,7 +36,10 @@ def passage(engine: Engine, quote: LoggedQuote, budget: int) -> Passage | None:
     """The paragraph around `quote`, whole sentences, at most about `budget` characters; None
     when its text is no longer in the sources."""
     data = engine.data
-    source = next((i for i, s in enumerate(data.sources) if s.file == quote.source), None)
+    # The source of that name that still has the quote (a server's collection and the library may
+    # each have a file of the same name).
+    source = next((i for i, s in enumerate(data.sources) if s.file == quote.source and quote.text in data.texts[i]),
+                  None)
     if source is None:
         return None
     text = data.texts[source]

@@ -308,6 +308,18 @@ class QuestionLog:
         return self.call(lambda conn: {row[0] for row in conn.execute("SELECT channel_id FROM autoanswer_channels")},
                          write=False)
 
+    def set_library(self, guild_id: int, on: bool) -> Future[None]:
+        """Whether the server's questions are answered from the shared library too (index/collections.py)."""
+        return self.call(lambda conn: conn.execute(
+            "INSERT INTO server_settings (guild_id, library, changed_at) VALUES (?, ?, ?) ON CONFLICT (guild_id)"
+            " DO UPDATE SET library = excluded.library, changed_at = excluded.changed_at",
+            (guild_id, int(on), time.time())))
+
+    def library_off(self) -> Future[set[int]]:
+        """The servers that turned the library off."""
+        return self.call(lambda conn: {row[0] for row in conn.execute(
+            "SELECT guild_id FROM server_settings WHERE library = 0")}, write=False)
+
 
 def _entries(conn: Connection, where: str, args: tuple) -> list[Entry]:
     rows = conn.execute(

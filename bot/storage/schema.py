@@ -98,6 +98,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        sqlite="""
+        CREATE TABLE server_settings (
+            guild_id INTEGER PRIMARY KEY,
+            library INTEGER NOT NULL,    -- 1: questions are answered from the shared library too (the default)
+            changed_at REAL NOT NULL
+        );
+        """,
+        postgres="""
+        CREATE TABLE server_settings (
+            guild_id BIGINT PRIMARY KEY,
+            library INTEGER NOT NULL,
+            changed_at DOUBLE PRECISION NOT NULL
+        );
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,8 +1,9 @@
 """The record of sources added, replaced and removed from Discord: one JSON line per change in
 `<corpus folder>/.source-changes.jsonl` (hidden, so never read as a document), kept with the corpus
-it describes. Each line says when (UTC), what (action, file, sha256 of its bytes, title) and who:
-the salted hash of the member's user id (bot/storage/user_hash.py, the same as the question log's), never
-the id or the name.
+it describes. Each line says when (UTC), what (action, file, sha256 of its bytes, title), who: the
+salted hash of the member's user id (bot/storage/user_hash.py, the same as the question log's), never
+the id or the name, and where: `server`, the id of the server whose collection changed (null for the
+shared library). Records written before collections existed have no `server`.
 """
 
 from __future__ import annotations
@@ -25,16 +26,19 @@ def log_path(corpus_dir: Path) -> Path:
     return corpus_dir / LOG_NAME
 
 
-def record(corpus_dir: Path, change: Change, user_id: int, when: datetime | None = None) -> dict:
-    """Append one line for `change`, made by `user_id`; returns it. A record that cannot be written
-    is reported in the log (the change itself stands)."""
+def record(corpus_dir: Path, change: Change, user_id: int | None, when: datetime | None = None,
+           server: int | None = None) -> dict:
+    """Append one line for `change`, made by `user_id` (None: from the shell) in the collection of
+    `server` (None: the library); returns it. A record that cannot be written is reported in the log
+    (the change itself stands)."""
     entry = {
         "at": (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "action": change.action,
         "file": change.name,
         "sha256": change.sha256,
         "title": (change.entry or change.old_entry or {}).get("title"),
-        "by": salted_user_hash(user_id),
+        "by": salted_user_hash(user_id) if user_id is not None else "shell",
+        "server": server,
     }
     path = log_path(corpus_dir)
     try:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.wording import MACHINE_TRANSCRIPT, NOTHING_ON_TOPIC, RELATED_HEADING, conflict_heading, side_citation
+from bot.wording import (
+    COLLECTIONS,
+    MACHINE_TRANSCRIPT,
+    NOTHING_ON_TOPIC,
+    RELATED_HEADING,
+    conflict_heading,
+    side_citation,
+)
 from index.records import Answer, CheckResult, Evidence, Quote, Source
 
 VERDICTS = {
@@ -27,6 +34,8 @@ def citation(item: Quote | Evidence) -> str:
         parts.append(f"at {item.timestamp}")
     if item.transcript:
         parts.append(f"{MACHINE_TRANSCRIPT} of {item.source}")
+    if item.collection:
+        parts.append(COLLECTIONS[item.collection])
     line = " · ".join(parts)
     return f"{line}\n      {item.url}" if item.url else line
 

@@ -1,4 +1,5 @@
-"""/reindex: rebuild the index from the corpus folder (server admins only)."""
+"""/reindex: rebuild this server's collection from its folder (Manage Server), or the shared library
+(`library: True`, the bot's owner only)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,27 @@ import discord
 from discord import app_commands
 
 from bot.chat.context import Client
+from bot.chat.rebuilds import lane_for
 
 
 def setup(bot: Client) -> None:
-    @bot.tree.command(name="reindex", description="Rebuild the index from the corpus folder (admins)")
+    @bot.tree.command(name="reindex", description="Rebuild this server's index from its sources (admins)")
+    @app_commands.describe(library="Rebuild the shared library instead (the bot's owner only)")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def reindex(interaction: discord.Interaction) -> None:
+    async def reindex(interaction: discord.Interaction, library: bool = False) -> None:
+        if library and not await bot.is_owner(interaction.user):
+            await interaction.response.send_message("Only the bot's owner can rebuild the shared library.",
+                                                    ephemeral=True)
+            return
+        guild_id = None if library else interaction.guild_id
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if bot.rebuild_lock.locked():
+        lane = lane_for(None, guild_id)
+        if bot.rebuilds.busy(guild_id, lane):
             await interaction.edit_original_response(content="A rebuild is already running; yours is queued and "
                                                               "starts when it ends.")
-        async with bot.rebuild_lock:
-            report = await bot.reindex()
-        await interaction.followup.send(f"Index rebuilt and live: {report.summary()}.", ephemeral=True)
+        async with bot.rebuilds.slot(guild_id, lane):
+            report = await bot.rebuild(guild_id)
+        text = f"Index rebuilt and live: {report.summary()}." if report else "This server has no sources of its own."
+        await interaction.followup.send(text, ephemeral=True)

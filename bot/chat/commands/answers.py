@@ -15,7 +15,7 @@ def setup(bot: Client) -> None:
     @app_commands.check(heavy(bot))
     async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
         await interaction.response.defer(thinking=True)
-        result, latency_ms = await answering.answer(bot, question)
+        result, latency_ms = await answering.answer(bot, question, interaction.guild_id)
         view = answering.log_answer(bot, result, interaction.user.id,
                                     answering.Place(interaction.guild_id, interaction.channel_id), latency_ms, "ask")
         await interaction.followup.send(embeds=embeds.answer_embeds(result), view=view)
@@ -24,7 +24,7 @@ def setup(bot: Client) -> None:
     @app_commands.describe(claim="A claim or a quotation to check")
     @app_commands.check(heavy(bot))
     async def check(interaction: discord.Interaction, claim: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
-        await respond(bot, interaction, bot.engine.check, claim, embeds.check_embeds)
+        await respond(bot, interaction, "check", claim, embeds.check_embeds)
 
     @bot.tree.context_menu(name="Check citations")
     @app_commands.check(heavy(bot))
@@ -32,5 +32,5 @@ def setup(bot: Client) -> None:
         if not message.content.strip():
             await interaction.response.send_message("That message has no text to check.", ephemeral=True)
             return
-        await respond(bot, interaction, bot.engine.check_message, message.content, embeds.message_check_embeds,
+        await respond(bot, interaction, "check_message", message.content, embeds.message_check_embeds,
                       ephemeral=True)

@@ -15,7 +15,7 @@ def setup(bot: Client) -> None:
     @app_commands.check(heavy(bot))
     async def search(interaction: discord.Interaction, query: app_commands.Range[str, 1, MAX_OPTION_CHARS]) -> None:
         await interaction.response.defer(thinking=True)
-        quotes = await bot.run_engine(bot.engine.search, query, bot.settings.search_results)
+        quotes = await bot.run_in(interaction.guild_id, "search", query, bot.settings.search_results)
         pager = SearchPager(interaction.user.id, query, quotes, bot.settings.search_page_size,
                             bot.settings.search_timeout)
         pager.message = await interaction.followup.send(embed=pager.embed(), view=pager, wait=True)

@@ -1,5 +1,6 @@
-"""/source add and /source remove: manage the sources from Discord (Manage Server). The work is in
-bot/chat/source_changes.py; these are the command definitions."""
+"""/source add and /source remove: manage the server's own sources from Discord (Manage Server), or,
+for the bot's owner, the shared library (`library: True`). The work is in bot/chat/source_changes.py;
+these are the command definitions."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def setup(bot: Client) -> None:
         recording="The recording its timestamps refer to (https://…): citations then link to the second",
         language="The document's language (detected when left out)",
         replace="Replace the source of the same name",
+        library="Add it to the shared library that every server is answered from (the bot's owner only)",
     )
     @app_commands.choices(language=LANGUAGES)
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -34,19 +36,22 @@ def setup(bot: Client) -> None:
                   title: app_commands.Range[str, 1, corpus.MAX_TITLE_CHARS] | None = None,
                   url: app_commands.Range[str, 1, 2000] | None = None,
                   recording: app_commands.Range[str, 1, 2000] | None = None,
-                  language: app_commands.Choice[str] | None = None, replace: bool = False) -> None:
+                  language: app_commands.Choice[str] | None = None, replace: bool = False,
+                  library: bool = False) -> None:
         await source_changes.add(bot, interaction, file, title, url, recording, language.value if language else None,
-                                 replace)
+                                 replace, library)
 
     @group.command(name="remove", description="Remove a source (asks to confirm), then rebuild the index")
-    @app_commands.describe(name="The source's file name, as /sources lists it")
+    @app_commands.describe(name="The source's file name, as /sources lists it",
+                           library="Remove it from the shared library (the bot's owner only)")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def remove(interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]) -> None:
-        await source_changes.ask_to_remove(bot, interaction, name)
+    async def remove(interaction: discord.Interaction, name: app_commands.Range[str, 1, 200],
+                     library: bool = False) -> None:
+        await source_changes.ask_to_remove(bot, interaction, name, library)
 
     @remove.autocomplete("name")
     async def source_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = corpus.source_names(bot.settings.corpus_dir)
+        names = corpus.source_names(source_changes.folder_of(bot, interaction.guild_id))  # this server's only
         return [app_commands.Choice(name=n, value=n) for n in names
                 if current.lower() in n.lower() and len(n) <= MAX_CHOICE_CHARS][:MAX_CHOICES]
 
