@@ -320,6 +320,25 @@ class QuestionLog:
         return self.call(lambda conn: {row[0] for row in conn.execute(
             "SELECT guild_id FROM server_settings WHERE library = 0")}, write=False)
 
+    def record_source_change(self, record: dict) -> Future[None]:
+        """Keep one source record (bot/storage/source_log.py: at, server, action, file, sha256, title, by)."""
+        columns = ", ".join(SOURCE_RECORD.values())
+        return self.call(lambda conn: conn.execute(
+            f"INSERT INTO source_changes (id, {columns}) VALUES (?{', ?' * len(SOURCE_RECORD)})",
+            (new_record_id(), *(record.get(key) for key in SOURCE_RECORD))))
+
+    def source_changes(self, server: int | None) -> Future[list[dict]]:
+        """The source records of a server's collection (None: the library's), oldest first."""
+        where = "server IS NULL" if server is None else "server = ?"
+        return self.call(lambda conn: [dict(zip(SOURCE_RECORD, row, strict=True)) for row in conn.execute(
+            f"SELECT {', '.join(SOURCE_RECORD.values())} FROM source_changes WHERE {where} ORDER BY at, id",
+            () if server is None else (server,))], write=False)
+
+
+# a source record's fields (bot/storage/source_log.py) and the columns that keep them
+SOURCE_RECORD = {"at": "at", "server": "server", "action": "action", "file": "file", "sha256": "sha256",
+                 "title": "title", "by": "made_by"}
+
 
 def _entries(conn: Connection, where: str, args: tuple) -> list[Entry]:
     rows = conn.execute(

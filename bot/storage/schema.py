@@ -114,6 +114,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(  # the source records (bot/storage/source_log.py), all servers' in one place
+        sqlite="""
+        CREATE TABLE source_changes (
+            id INTEGER PRIMARY KEY,      -- random, as an answer's
+            at TEXT NOT NULL,            -- UTC, 2026-12-07T03:00:00Z
+            server INTEGER,              -- the server whose collection changed, NULL for the library
+            action TEXT NOT NULL,        -- add | replace | remove
+            file TEXT NOT NULL,
+            sha256 TEXT,
+            title TEXT,
+            made_by TEXT NOT NULL        -- the salted user hash, or "shell"
+        );
+        CREATE INDEX source_changes_server ON source_changes (server);
+        """,
+        postgres="""
+        CREATE TABLE source_changes (
+            id BIGINT PRIMARY KEY,
+            at TEXT NOT NULL,
+            server BIGINT,
+            action TEXT NOT NULL,
+            file TEXT NOT NULL,
+            sha256 TEXT,
+            title TEXT,
+            made_by TEXT NOT NULL
+        );
+        CREATE INDEX source_changes_server ON source_changes (server);
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

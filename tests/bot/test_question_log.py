@@ -58,6 +58,19 @@ def test_records_votes_and_a_changed_vote(qlog: QuestionLog) -> None:
     assert qlog.answer(12345).result(5) is None
 
 
+def test_source_records_and_server_settings_are_kept(qlog: QuestionLog) -> None:
+    record = {"at": "2026-12-07T03:00:00Z", "action": "add", "file": "a.md", "sha256": "ab" * 32, "title": "A",
+              "by": "h" * 32, "server": 900000000000000100}
+    qlog.record_source_change(record).result(5)
+    qlog.record_source_change({**record, "server": None, "file": "b.md", "title": None}).result(5)
+    assert qlog.source_changes(record["server"]).result(5) == [record]
+    assert [r["file"] for r in qlog.source_changes(None).result(5)] == ["b.md"]
+    qlog.set_library(900000000000000100, False).result(5)
+    qlog.set_library(900000000000000200, False).result(5)
+    qlog.set_library(900000000000000200, True).result(5)  # on again
+    assert qlog.library_off().result(5) == {900000000000000100}
+
+
 def test_wal_schema_version_and_raw_ids_never_stored(sqlite_log: QuestionLog) -> None:
     sqlite_log.record(entry()).result(5)
     with sqlite3.connect(sqlite_log.path) as conn:
