@@ -115,8 +115,8 @@ class PostgresServer:
 
 
 def query(target: Path | str, sql: str, *args: Any) -> list[tuple]:
-    """Rows of one query (with `?` placeholders) on a SQLite file or a PostgreSQL URL, as another
-    reader sees them: what is committed."""
+    """Rows of one query (with `?` placeholders, so no literal `?` or `%` in it: pass such text as an
+    argument) on a SQLite file or a PostgreSQL URL, as another reader sees them: what is committed."""
     if isinstance(target, str):
         import psycopg
 

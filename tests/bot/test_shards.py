@@ -138,7 +138,7 @@ async def test_two_shard_processes_share_one_postgres(shard_server: FakeDiscord,
         burst = [await server.slash("ask", guild_id=guilds[1], user_id=6000 + i, question=f"How many GPUs? {i}")
                  for i in range(BURST)]
         deadline = time.monotonic() + 600
-        while query(url, "SELECT count(*) FROM answers WHERE question LIKE 'How many GPUs? %'")[0][0] < 3:
+        while query(url, "SELECT count(*) FROM answers WHERE question LIKE ?", "How many GPUs%")[0][0] < 3:
             assert time.monotonic() < deadline, "the burst was not written"
             await asyncio.sleep(0.05)
         processes[1].stop(signal.SIGKILL)
