@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.storage.database import Connection, Database, database_for
+from bot.storage.database import Connection, Database, SqliteDatabase, database_for
 from index.config import Settings
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class QuestionLog:
     """The log in `target` (a SQLite file path, or a postgresql:// URL) with `retention_days`;
     call start() once, close() at the end."""
 
-    target: Path | str
+    target: Path | str = field(repr=False)  # a URL may hold a password
     retention_days: int = 90
     _db: Database = field(init=False, repr=False)
     _queue: queue.Queue[_Op | None] = field(default_factory=queue.Queue, repr=False)
@@ -108,8 +108,8 @@ class QuestionLog:
     @property
     def path(self) -> Path:
         """The SQLite file (a SQLite log only)."""
-        assert isinstance(self.target, Path), "a PostgreSQL log has no file"
-        return self.target
+        assert isinstance(self._db, SqliteDatabase), "a PostgreSQL log has no file"
+        return self._db.path
 
     @property
     def name(self) -> str:
