@@ -55,6 +55,10 @@ class Database(Protocol):
     def begin(self, write: bool) -> str:
         """The statement that opens a transaction."""
 
+    def pipelined(self, conn: Connection) -> contextlib.AbstractContextManager[Any]:
+        """Send the statements run inside without waiting for each result, where the driver can (a read
+        waits); an error surfaces at the latest when the block ends."""
+
     def close(self) -> None: ...
 
 
@@ -105,6 +109,9 @@ class SqliteDatabase:
 
     def begin(self, write: bool) -> str:
         return "BEGIN IMMEDIATE" if write else "BEGIN"
+
+    def pipelined(self, conn: Connection) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()  # a local file: nothing to wait for
 
     def close(self) -> None:
         if self._conn is not None:
@@ -165,13 +172,13 @@ class _PostgresConnection:
     """A psycopg connection that takes the queries' `?` placeholders."""
 
     def __init__(self, conn: Any) -> None:
-        self._conn = conn
+        self.raw = conn
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        return self._conn.execute(sql.replace("?", "%s"), args or None)
+        return self.raw.execute(sql.replace("?", "%s"), args or None)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        cursor = self._conn.cursor()
+        cursor = self.raw.cursor()
         cursor.executemany(sql.replace("?", "%s"), rows)
         return cursor
 
@@ -209,6 +216,10 @@ class PostgresDatabase:
 
     def begin(self, write: bool) -> str:
         return "BEGIN"
+
+    def pipelined(self, conn: Connection) -> contextlib.AbstractContextManager[Any]:
+        assert isinstance(conn, _PostgresConnection)
+        return conn.raw.pipeline()  # psycopg's pipeline mode: one round trip for many statements
 
     def close(self) -> None:
         if self._pool is not None:

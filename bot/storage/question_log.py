@@ -172,20 +172,18 @@ class QuestionLog:
             for op in ops:
                 _fail(op.future, LogUnavailable(f"the question log {self.name} cannot be opened"))
             return
-        results: list[tuple[_Op, Any, BaseException | None]] = []
         try:
             with self._db.session() as conn:
+                begin = self._db.begin(any(op.write for op in ops))
                 try:
-                    conn.execute(self._db.begin(any(op.write for op in ops)))
-                    for op in ops:
-                        conn.execute("SAVEPOINT op")
-                        try:
-                            results.append((op, op.run(conn), None))
-                            conn.execute("RELEASE SAVEPOINT op")
-                        except self._db.op_errors as error:  # this op's fault only
-                            conn.execute("ROLLBACK TO SAVEPOINT op")
-                            conn.execute("RELEASE SAVEPOINT op")
-                            results.append((op, None, error))
+                    conn.execute(begin)
+                    try:  # one transaction, pipelined, no savepoints
+                        with self._db.pipelined(conn):
+                            results = [(op, op.run(conn), None) for op in ops]
+                    except self._db.op_errors:  # one operation's own fault: again, each in a savepoint
+                        conn.execute("ROLLBACK")
+                        conn.execute(begin)
+                        results = [self._isolated(conn, op) for op in ops]
                     conn.execute("COMMIT")
                 except self._db.errors:
                     with contextlib.suppress(*self._db.errors):
@@ -205,6 +203,18 @@ class QuestionLog:
                 _fail(op.future, error)
             elif not op.future.done():
                 op.future.set_result(result)
+
+    def _isolated(self, conn: Connection, op: _Op) -> tuple[_Op, Any, BaseException | None]:
+        """Run `op` in a savepoint: its own fault undoes it alone and goes to its caller."""
+        conn.execute("SAVEPOINT op")
+        try:
+            result = op.run(conn)
+        except self._db.op_errors as error:
+            conn.execute("ROLLBACK TO SAVEPOINT op")
+            conn.execute("RELEASE SAVEPOINT op")
+            return op, None, error
+        conn.execute("RELEASE SAVEPOINT op")
+        return op, result, None
 
     def _warn_failing(self, message: str) -> None:
         if not self._failing:
@@ -271,15 +281,17 @@ class QuestionLog:
             raise ValueError(f"a vote is +1 or -1, not {vote}")
 
         def run(conn: Connection) -> str:
-            if conn.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
+            answered, before = conn.execute(  # one round trip: the answer, and this user's vote on it
+                "SELECT (SELECT 1 FROM answers WHERE id = ?),"
+                " (SELECT vote FROM votes WHERE answer_id = ? AND user_hash = ?)",
+                (answer_id, answer_id, user_hash)).fetchone()
+            if answered is None:
                 return "missing"
-            before = conn.execute("SELECT vote FROM votes WHERE answer_id = ? AND user_hash = ?",
-                                  (answer_id, user_hash)).fetchone()
             conn.execute(
                 "INSERT INTO votes (answer_id, user_hash, vote, voted_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, user_hash) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
                 (answer_id, user_hash, vote, time.time()))
-            return "new" if before is None else "same" if before[0] == vote else "changed"
+            return "new" if before is None else "same" if before == vote else "changed"
 
         return self.call(run)
 

@@ -58,6 +58,17 @@ def test_records_votes_and_a_changed_vote(qlog: QuestionLog) -> None:
     assert qlog.answer(12345).result(5) is None
 
 
+def test_an_operations_own_fault_fails_it_alone(qlog: QuestionLog) -> None:
+    first, second = entry("first"), entry("second")
+    qlog.record(first).result(5)
+    qlog.call(lambda _: time.sleep(0.2), write=False)  # the next three wait, and go in one transaction
+    futures = [qlog.record(second), qlog.record(first), qlog.vote(first.id, "u", 1)]  # the middle one: a taken id
+    assert futures[0].result(5) is None and futures[2].result(5) == "new"
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        futures[1].result(5)
+    assert [e.question for e in qlog.entries(0).result(5)] == ["first", "second"]
+
+
 def test_source_records_and_server_settings_are_kept(qlog: QuestionLog) -> None:
     record = {"at": "2026-12-07T03:00:00Z", "action": "add", "file": "a.md", "sha256": "ab" * 32, "title": "A",
               "by": "h" * 32, "server": 900000000000000100}
