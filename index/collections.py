@@ -131,6 +131,8 @@ class JointSearcher:
         self.offsets = list(offsets)
 
     def candidates(self, query_vector: np.ndarray, terms: list[Term], question_chinese: bool) -> list[Candidate]:
+        if len(self.parts) == 1:  # one index: its own scale
+            return self.parts[0].candidates(query_vector, terms, question_chinese)
         found: list[list[Candidate]] = []
         best: list[float] = []
         for searcher in self.parts:
@@ -196,7 +198,8 @@ class JointEngine(Engine):
         lexicon = JointLexicon([p.lexicon for p in parts], offsets)
         searcher = JointSearcher([p.searcher for p in parts], offsets)
         first = parts[0]
-        super().__init__(first.settings, data, first.questions, first._embedder, lexicon, searcher)  # type: ignore[arg-type]
+        super().__init__(first.settings, data, first.questions, first._embedder, lexicon, searcher,  # type: ignore[arg-type]
+                         [p.locator for p in parts])  # each index's normalised texts, made once
         self.parts = list(parts)
         self.labels = list(labels)
         self.source_offsets = source_offsets
@@ -311,7 +314,8 @@ class Collections:
             shutil.rmtree(settings.index_dir, ignore_errors=True)
             self.replace(guild_id, None)
             return None
-        old = self.library if guild_id is None else self.own(guild_id)
+        with self._lock:  # the live index in memory, when loaded (else build_index reads it from disk)
+            old = self.library if guild_id is None else self._loaded.get(guild_id)
         embedder = self.library.embedder  # one model for every collection
         report = build_index(settings, embedder, live=old.data if old is not None else None)
         self.replace(guild_id, Engine.load(settings, embedder, self.library.questions))

@@ -77,8 +77,9 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, str | None]:
 class Engine:
     def __init__(self, settings: Settings, data: IndexData, questions: QuestionEncoder,
                  embedder: Embedder | None = None, lexicon: Lexicon | None = None,
-                 searcher: Searcher | None = None) -> None:
-        """`lexicon` and `searcher`: given for an engine over several indexes (index/collections.py)."""
+                 searcher: Searcher | None = None, locators: list[QuoteLocator] | None = None) -> None:
+        """`lexicon`, `searcher` and `locators` (each index's): given for an engine over several indexes
+        (index/collections.py)."""
         self.settings = settings
         self.data = data
         self.questions = questions  # encodes questions (index/retrieve/embed.py: question_encoder)
@@ -89,7 +90,7 @@ class Engine:
         for sid, sentence in enumerate(data.sentences):
             self.source_sentence_ids[sentence.source].append(sid)
         self.locator = QuoteLocator(
-            data.texts, [[data.sentences[i].start for i in ids] for ids in self.source_sentence_ids]
+            data.texts, [[data.sentences[i].start for i in ids] for ids in self.source_sentence_ids], locators
         )
         self._encode_lock = _ENCODE_LOCKS.setdefault(id(questions), threading.Lock())  # one per model
 

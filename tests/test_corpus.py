@@ -203,3 +203,28 @@ def test_a_file_that_cannot_be_saved_leaves_the_folder_as_it_was(folder: Path, t
     with pytest.raises(SourceRefused, match=r"a\.txt could not be saved in the corpus folder \(No space left"):
         corpus.place(folder, checked, {"title": "New"}, replace=True)
     assert snapshot(folder) == before
+
+
+# ---- per-server limits ---------------------------------------------------------------------------
+
+
+def test_each_limit_refuses_with_the_reason_and_a_replacement_counts_once(tmp_path: Path) -> None:
+    Checked, Limits, check_limits = corpus.Checked, corpus.Limits, corpus.check_limits
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nSome notes.\n", encoding="utf-8")
+    (folder / ".recording-lengths.json").write_text("{}", encoding="utf-8")
+    small = Checked("b.md", tmp_path / "b.md", "Markdown", "0" * 64, 1000, "1 sentence")
+    check_limits(folder, small, False, Limits(sources=2, megabytes=1, recording_minutes=0))
+    with pytest.raises(SourceRefused, match=r"already has 1 sources; the limit is 1 \(QUOTEBOT_SERVER_MAX_SOURCES\)"):
+        check_limits(folder, small, False, Limits(sources=1, megabytes=1, recording_minutes=0))
+    replacing = Checked("a.md", tmp_path / "a.md", "Markdown", "0" * 64, 1000, "1 sentence")
+    check_limits(folder, replacing, True, Limits(sources=1, megabytes=1, recording_minutes=0))  # a replacement
+    big = Checked("big.md", tmp_path / "big.md", "Markdown", "0" * 64, 3 * 1024 * 1024, "9 sentences")
+    with pytest.raises(SourceRefused, match=r"would take 3.0 MB; the limit is 2 MB \(QUOTEBOT_SERVER_MAX_MB\)"):
+        check_limits(folder, big, False, Limits(sources=9, megabytes=2, recording_minutes=0))
+    talk = Checked("talk.mp3", tmp_path / "talk.mp3", "recording", "0" * 64, 1000, "31:00 of sound", 31 * 60.0)
+    with pytest.raises(SourceRefused, match=r"recordings would last 31 minutes; the limit is 30"):
+        check_limits(folder, talk, False, Limits(sources=9, megabytes=9, recording_minutes=30))
+    check_limits(folder, talk, False, Limits(sources=9, megabytes=9, recording_minutes=31))
+    assert sorted(p.name for p in folder.iterdir()) == [".recording-lengths.json", "a.md"]  # nothing changed

@@ -81,6 +81,7 @@ class QuoteBot(discord.Client):
         self.collections = Collections(settings, engine) if engine is not None else None
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="engine")
         self.rebuilds = Rebuilds()  # one rebuild per collection at a time, in two lanes (bot/chat/rebuilds.py)
+        self.running_rebuilds = 0
         self.library_off: set[int] = set()  # servers answered from their own collection only
         self._owners: set[int] | None = None  # the application's owner or team (is_owner)
         self.cooldowns = Cooldowns(settings.cooldown_seconds)
@@ -130,10 +131,19 @@ class QuoteBot(discord.Client):
         collection is now empty."""
         if self.collections is None:
             raise RuntimeError("this client was started without an engine (sync only)")
-        report = await asyncio.to_thread(_rebuild, self.collections, guild_id, progress)
+        self.running_rebuilds += 1
+        try:
+            report = await asyncio.to_thread(_rebuild, self.collections, guild_id, progress)
+        finally:
+            self.running_rebuilds -= 1
         log.info("%s rebuilt and swapped in: %s", f"server {guild_id}'s collection" if guild_id else "the library",
                  report.summary() if report else "now empty")
         return report
+
+    @property
+    def reindexing(self) -> bool:
+        """A rebuild runs now (of any collection)."""
+        return self.running_rebuilds > 0
 
     async def is_owner(self, user: discord.abc.User) -> bool:
         """The application's owner, or a member of its team (discord.py's is_owner, for a plain Client)."""

@@ -143,6 +143,10 @@ def check_placing(corpus_dir: Path, checked: corpus.Checked, replace: bool, guil
     corpus_dir.mkdir(parents=True, exist_ok=True)
     corpus.check_place(corpus_dir, checked, replace)
     if guild_id is not None:
+        twin = corpus.same_content(settings.corpus_dir, checked)
+        if twin is not None:
+            raise SourceRefused(f"{checked.name} has the same content (sha256 {checked.sha256[:12]}…) as {twin} in "
+                                "the shared library, which this server is answered from already")
         corpus.check_limits(corpus_dir, checked, replace, limits(settings))
 
 

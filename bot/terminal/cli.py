@@ -1,4 +1,5 @@
-"""The `python -m bot` command line: ask, check (single or --batch), console, Discord, sync, report.
+"""The `python -m bot` command line: ask, check (single or --batch; --server ID answers as that server
+would), console, Discord, sync, report, sources (bot/terminal/source_commands.py).
 
 Exit status: 0 success, 2 bad input (one-line reason on stderr), 1 internal failure.
 """
@@ -13,8 +14,11 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot.terminal import render
+from bot.storage.migration import move_server_uploads
+from bot.terminal import render, source_commands
+from index.collections import Collections
 from index.config import Settings, load_settings
+from index.corpus import SourceRefused
 from index.engine import Engine
 from index.errors import BadQuestion, ConfigError, CorpusEmpty
 
@@ -33,10 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.add_argument("-k", type=int, default=None, help="number of quotes (1-10)")
     ask.add_argument("--batch", type=Path, help='JSON-lines file of {"id": ..., "question": ...}')
+    ask.add_argument("--server", type=int, help="answer as this server would (its collection + the library)")
     check = sub.add_parser("check", help="check a claim or locate a quote")
     check.add_argument("claim", nargs="?")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--batch", type=Path, help='JSON-lines file of {"id": ..., "claim": ...}')
+    check.add_argument("--server", type=int, help="check against this server's collection + the library")
     sub.add_parser("console", help="the local console (default when DISCORD_TOKEN is not set)")
     sub.add_parser("sync", help="register the slash commands with Discord (needs DISCORD_TOKEN) and exit")
     report = sub.add_parser("report", help="the gaps report from the question log, as one HTML page")
@@ -46,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     copy.add_argument("--from", dest="source", type=Path, default=None,
                       help="the SQLite log (default: QUOTEBOT_QUESTION_LOG's file)")
     copy.add_argument("--to", dest="url", default=None, help="the postgresql:// URL (default: QUOTEBOT_DATABASE_URL)")
+    source_commands.add_parser(sub)
     return parser
 
 
@@ -195,7 +202,13 @@ def main(argv: list[str] | None = None, out=None) -> int:
             return _copy_log(settings, args, out)
         if args.command == "report":
             _report_problem(settings)
+        move_server_uploads(settings)  # once, on an install from before collections
+        if args.command == "sources":
+            source_commands.run(settings, args, out)
+            return 0
         engine = Engine.load(settings)
+        if getattr(args, "server", None) is not None:
+            engine = Collections(settings, engine).engine(args.server, _library_on(settings, args.server))
         if args.command == "ask":
             _ask(engine, args, out)
         elif args.command == "check":
@@ -206,7 +219,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
             from bot.terminal.console import run_console
 
             run_console(engine, sys.stdin, out)
-    except (UsageError, BadQuestion, CorpusEmpty) as exc:
+    except (UsageError, BadQuestion, CorpusEmpty, SourceRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -216,6 +229,22 @@ def main(argv: list[str] | None = None, out=None) -> int:
         print("error: internal failure (details in the log above)", file=sys.stderr)
         return 1
     return 0
+
+
+def _library_on(settings: Settings, server: int) -> bool:
+    """Whether the server answers from the library too, as its /sources library setting says."""
+    if settings.question_log is None or not settings.question_log.is_file():
+        return True
+    from bot.storage.question_log import LogUnavailable, QuestionLog
+
+    question_log = QuestionLog(settings.question_log, settings.log_days).start()
+    try:
+        return server not in question_log.library_off().result(60)
+    except LogUnavailable as error:
+        log.warning("the server's settings cannot be read (%s); answering from its collection and the library", error)
+        return True
+    finally:
+        question_log.close()
 
 
 def _discord(settings: Settings) -> int:

@@ -65,10 +65,22 @@ def only_formatting(diffs: list[dict]) -> bool:
 class QuoteLocator:
     """Normalised copies of the documents, built once per loaded index."""
 
-    def __init__(self, texts: list[str], sentence_starts: list[list[int]]) -> None:
+    def __init__(self, texts: list[str], sentence_starts: list[list[int]],
+                 parts: list[QuoteLocator] | None = None) -> None:
+        """`parts`: the locators of several indexes whose texts are `texts`, laid end to end (an engine
+        over several indexes): their normalised copies are shared, not made again."""
         self.texts = texts
-        self.views = [normalise_with_map(t) for t in texts]
         self.sentence_starts = sentence_starts  # per source, sorted start offsets of its sentences
+        self.parts = parts
+        self._views: list[tuple[str, list[int]]] | None = None
+
+    @property
+    def views(self) -> list[tuple[str, list[int]]]:
+        """The normalised copies, made at first use (a quote to locate), not when the index is loaded."""
+        if self._views is None:
+            self._views = ([view for part in self.parts for view in part.views] if self.parts is not None
+                           else [normalise_with_map(t) for t in self.texts])
+        return self._views
 
     def exact(self, quote: str) -> list[tuple[int, int, int]]:
         """(source, start, end) of every occurrence of `quote`, modulo formatting."""

@@ -11,6 +11,14 @@ from discord.gateway import DiscordWebSocket
 from fake_discord import FakeDiscord
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own data folder (servers' collections), never the repository's .data."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("QUOTEBOT_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture()
 async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     """The fake Discord, with discord.py's REST base and gateway URL pointed at it."""

@@ -364,40 +364,47 @@ class FakeDiscord:
     # ---- events a user's actions produce -------------------------------------------------
 
     def interaction(self, data: dict, user_id: int, kind: int = 2, permissions: str = "1024",
-                    guild_id: int = GUILD_ID, **extra: Any) -> tuple[dict, str]:
-        """An INTERACTION_CREATE payload from a guild channel; returns (payload, token)."""
+                    guild: int | None = GUILD_ID, **extra: Any) -> tuple[dict, str]:
+        """An INTERACTION_CREATE payload from a channel of server `guild` (None: a DM with the bot);
+        returns (payload, token)."""
         interaction_id = self.next_id()
         token = f"token-{interaction_id}"
         payload = {
             "id": str(interaction_id), "application_id": str(APP_ID), "type": kind, "data": data,
-            "guild_id": str(guild_id), "channel_id": str(CHANNEL_ID),
-            "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(guild_id), "name": "general",
+            "guild_id": str(guild), "channel_id": str(CHANNEL_ID),
+            "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(guild), "name": "general",
                         "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
             "member": member(user_id, permissions), "token": token, "version": 1,
             "locale": "en-US", "guild_locale": "en-US",
-            "app_permissions": "2147483647", "entitlements": [], "authorizing_integration_owners": {"0": str(guild_id)},
+            "app_permissions": "2147483647", "entitlements": [], "authorizing_integration_owners": {"0": str(guild)},
             "context": 0, "attachment_size_limit": 8388608, **extra,
         }
+        if guild is None:  # a DM: a user, not a member; the DM channel
+            for key in ("guild_id", "member", "guild_locale"):
+                del payload[key]
+            payload.update(user=user(user_id), context=1, authorizing_integration_owners={"1": str(user_id)},
+                           channel={"id": str(CHANNEL_ID + 1), "type": 1, "recipients": [user(user_id)]},
+                           channel_id=str(CHANNEL_ID + 1))
         return payload, token
 
-    async def slash(self, name: str, user_id: int = 42, permissions: str = "1024", guild_id: int = GUILD_ID,
+    async def slash(self, name: str, user_id: int = 42, permissions: str = "1024", guild: int | None = GUILD_ID,
                     **options: Any) -> str:
-        """A user (with these permission bits) runs /name option=value... in a server; returns the
-        interaction token."""
+        """A user (with these permission bits) runs /name option=value... in server `guild` (None: a DM);
+        returns the interaction token."""
         command = next(c for cs in self.commands.values() for c in cs if c["name"] == name)
         data = {"id": command["id"], "name": name, "type": 1,
                 "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}
-        payload, token = self.interaction(data, user_id, permissions=permissions, guild_id=guild_id)
+        payload, token = self.interaction(data, user_id, permissions=permissions, guild=guild)
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
     async def slash_with(self, name: str, options: list[dict], resolved: dict | None = None, user_id: int = 42,
-                         permissions: str = "1024") -> str:
+                         permissions: str = "1024", guild: int | None = GUILD_ID) -> str:
         """/name with options as Discord sends them (typed options, subcommands, resolved channels)."""
         command = next(c for cs in self.commands.values() for c in cs if c["name"] == name)
         data = {"id": command["id"], "name": name, "type": 1, "options": options,
                 **({"resolved": resolved} if resolved else {})}
-        payload, token = self.interaction(data, user_id, permissions=permissions)
+        payload, token = self.interaction(data, user_id, permissions=permissions, guild=guild)
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
@@ -410,19 +417,19 @@ class FakeDiscord:
         return token
 
     async def press_button(self, bot_message: dict, custom_id: str, user_id: int = 42,
-                           guild_id: int = GUILD_ID) -> str:
+                           guild: int | None = GUILD_ID) -> str:
         data = {"custom_id": custom_id, "component_type": 2}
-        payload, token = self.interaction(data, user_id, kind=3, guild_id=guild_id, message=bot_message)
+        payload, token = self.interaction(data, user_id, kind=3, guild=guild, message=bot_message)
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
     async def user_message(self, content: str, user_id: int = 42, mention_bot: bool = True,
-                           guild: bool = True) -> dict:
+                           guild: bool = True, guild_id: int = GUILD_ID) -> dict:
         """A user posts a message (mentioning the bot, or in a DM when guild is False)."""
         mentions = [BOT_USER] if mention_bot else []
         data = message(self.next_id(), content, user(user_id), mentions=mentions)
         if guild:
-            data["guild_id"] = str(GUILD_ID)
+            data["guild_id"] = str(guild_id)
             data["member"] = {k: v for k, v in member(user_id).items() if k != "user"}
         else:
             data["channel_id"] = str(self.next_id())

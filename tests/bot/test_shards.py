@@ -81,7 +81,7 @@ async def ready(server: FakeDiscord, process: ShardProcess, identifies: int = 1,
 
 
 async def ask(server: FakeDiscord, guild: int, question: str, user_id: int):
-    return await first_followup(server, await server.slash("ask", guild_id=guild, user_id=user_id, question=question),
+    return await first_followup(server, await server.slash("ask", guild=guild, user_id=user_id, question=question),
                                 timeout=120)
 
 
@@ -90,7 +90,7 @@ def answer_id(body: dict) -> int:
 
 
 async def report_embed(server: FakeDiscord, guild: int) -> str:
-    reply = await first_followup(server, await server.slash("report", guild_id=guild, permissions=MANAGE_GUILD),
+    reply = await first_followup(server, await server.slash("report", guild=guild, permissions=MANAGE_GUILD),
                                  timeout=120)
     return reply.body["embeds"][0]["description"]
 
@@ -123,7 +123,7 @@ async def test_two_shard_processes_share_one_postgres(shard_server: FakeDiscord,
         for shard, guild in enumerate(guilds):
             for k, reply in enumerate(replies[guild]):
                 token = await server.press_button(reply.response, f"qb:up:{answer_id(reply.body)}", user_id=7000 + k,
-                                                  guild_id=guild)
+                                                  guild=guild)
                 assert "recorded" in (await ephemeral_reply(server, token))["content"]
                 assert server.calls[-1].pid == processes[shard].pid
         for guild in guilds:
@@ -135,7 +135,7 @@ async def test_two_shard_processes_share_one_postgres(shard_server: FakeDiscord,
             assert "Questions: 3 " in description and "Votes: 👍 3 / 👎 0" in description, description
 
         # shard 1's process is SIGKILLed while it writes a burst of answers
-        burst = [await server.slash("ask", guild_id=guilds[1], user_id=6000 + i, question=f"How many GPUs? {i}")
+        burst = [await server.slash("ask", guild=guilds[1], user_id=6000 + i, question=f"How many GPUs? {i}")
                  for i in range(BURST)]
         deadline = time.monotonic() + 600
         while query(url, "SELECT count(*) FROM answers WHERE question LIKE ?", "How many GPUs%")[0][0] < 3:
@@ -159,7 +159,7 @@ async def test_two_shard_processes_share_one_postgres(shard_server: FakeDiscord,
         assert committed <= stored  # nothing committed was lost
         first = replies[guilds[1]][0]
         token = await server.press_button(first.response, f"qb:down:{answer_id(first.body)}", user_id=7000,
-                                          guild_id=guilds[1])
+                                          guild=guilds[1])
         vote = await ephemeral_reply(server, token)
         assert "now 👎" in vote["content"], vote  # the vote the killed process recorded is there, and changed
         description = await report_embed(server, guilds[1])

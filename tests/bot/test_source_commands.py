@@ -1,12 +1,13 @@
 """/source add and /source remove on the real discord.py client against the fake Discord
 (tests/bot/fake_discord.py), with the real engine and real rebuilds: the attachment is served from
-the fake's own CDN URL on 127.0.0.1. Add, replace, remove, every refusal, the queue, the progress
-edits, the record, and questions answered from the new source after the rebuild (and from the old
-index during it)."""
+the fake's own CDN URL on 127.0.0.1. Add, replace, remove (in the server's own collection), every
+refusal, the queue, the progress edits, the record, and questions answered from the new source after
+the rebuild (and from the old index during it). Two servers and the library: tests/bot/test_collections.py."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 import tomllib
@@ -15,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_discord import Call, FakeDiscord
+from fake_discord import GUILD_ID, Call, FakeDiscord
 from speech import video_without_sound
 
 from bot.chat.client import QuoteBot
 from bot.storage import user_hash
 from bot.storage.source_log import read_records
+from index.collections import collection_settings
 from index.config import Settings, load_settings
 from index.engine import Engine
 from index.ingest import recordings
@@ -46,9 +48,10 @@ class Running:
     settings: Settings
 
 
-@pytest.fixture()
-async def running(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
-                  ) -> AsyncIterator[Running]:
+@contextlib.asynccontextmanager
+async def started(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch,
+                  **changes: object) -> AsyncIterator[Running]:
+    """A started bot whose library is DOCS, its data folder in tmp_path; `changes`: settings."""
     monkeypatch.setenv("QUOTEBOT_LOG_SALT", "salt-for-tests")
     monkeypatch.setenv("QUOTEBOT_QUESTION_LOG", str(tmp_path / "questions.sqlite3"))
     user_hash.configure(None)  # the salt is read again, from the environment above
@@ -58,34 +61,45 @@ async def running(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: py
         (corpus / name).write_text(text, encoding="utf-8")
     (corpus / "sources.toml").write_text(MANIFEST, encoding="utf-8")
     settings = dataclasses.replace(load_settings(), corpus_dir=corpus, index_dir=tmp_path / "index",
-                                   discord_token=TOKEN, cooldown_seconds=0.0, max_upload_mb=2)
+                                   data_dir=tmp_path / "data", question_log=tmp_path / "questions.sqlite3",
+                                   discord_token=TOKEN, cooldown_seconds=0.0, max_upload_mb=2, **changes)
     bot = QuoteBot(settings, Engine.load(settings, embedder), guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(TOKEN))
     await asyncio.wait_for(bot.wait_until_ready(), 20)
-    yield Running(server, bot, settings)
-    await bot.close()
-    await asyncio.wait_for(task, 10)
-    user_hash.configure(None)
+    try:
+        yield Running(server, bot, settings)
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 10)
+        user_hash.configure(None)
+
+
+@pytest.fixture()
+async def running(server: FakeDiscord, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+                  ) -> AsyncIterator[Running]:
+    async with started(server, tmp_path, embedder, monkeypatch) as run:
+        yield run
 
 
 # ---- helpers: what a member does, what reached the fake ---------------------------------------
 
 
 async def source_add(server: FakeDiscord, filename: str, data: bytes, permissions: str = MANAGE_GUILD,
-                     size: int | None = None, user_id: int = 42, **options: str | bool) -> str:
+                     size: int | None = None, user_id: int = 42, guild: int = GUILD_ID, **options: str | bool) -> str:
     """A member runs /source add with `data` attached as `filename`; returns the interaction token."""
     attachment = server.attachment(filename, data, size=size)
     typed = [{"name": "file", "type": 11, "value": attachment["id"]}]
     typed += [{"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v} for k, v in options.items()]
     return await server.slash_with("source", [{"name": "add", "type": 1, "options": typed}],
                                    resolved={"attachments": {attachment["id"]: attachment}},
-                                   permissions=permissions, user_id=user_id)
+                                   permissions=permissions, user_id=user_id, guild=guild)
 
 
-async def source_remove(server: FakeDiscord, name: str, permissions: str = MANAGE_GUILD) -> str:
+async def source_remove(server: FakeDiscord, name: str, permissions: str = MANAGE_GUILD, guild: int = GUILD_ID,
+                        user_id: int = 42) -> str:
     return await server.slash_with("source", [{"name": "remove", "type": 1,
                                                "options": [{"name": "name", "type": 3, "value": name}]}],
-                                   permissions=permissions)
+                                   permissions=permissions, guild=guild, user_id=user_id)
 
 
 async def until(condition: Callable[[], object], timeout: float = 120.0) -> None:
@@ -105,11 +119,11 @@ def edits(server: FakeDiscord, token: str) -> list[str]:
             if c.method == "PATCH" and f"/{token}/messages/@original" in c.path]
 
 
-async def final_edit(server: FakeDiscord, token: str, timeout: float = 120.0) -> str:
-    """The edit that ends the command: ready, or nothing changed."""
+async def final_edit(server: FakeDiscord, token: str, timeout: float = 120.0, ends: tuple[str, ...] = ()) -> str:
+    """The edit that ends the command: ready, or nothing changed (or one of `ends`)."""
+    ends = ("ready:", "Nothing was changed", "rebuild failed", *ends)
     call = await server.wait_for(lambda c: c.method == "PATCH" and f"/{token}/messages/@original" in c.path
-                                 and any(end in (c.body.get("content") or "")
-                                         for end in ("ready:", "Nothing was changed", "rebuild failed")), timeout)
+                                 and any(end in (c.body.get("content") or "") for end in ends), timeout)
     return call.body["content"]
 
 
@@ -123,20 +137,25 @@ async def refusal(server: FakeDiscord, token: str) -> str:
     return await final_edit(server, token)
 
 
-async def ask(server: FakeDiscord, question: str, user_id: int = 42) -> str:
-    token = await server.slash("ask", user_id=user_id, question=question)
+async def ask(server: FakeDiscord, question: str, user_id: int = 42, guild: int | None = GUILD_ID) -> str:
+    token = await server.slash("ask", user_id=user_id, question=question, guild=guild)
     reply = await server.wait_for(lambda c: c.path.startswith("/webhooks/") and token in c.path
                                   and c.method == "POST", 60)
     return "\n".join((e.get("description") or "") + " " + " ".join(f["value"] for f in e.get("fields", []))
                      for e in reply.body["embeds"]).replace("\\", "")
 
 
-def folder(settings: Settings) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(settings.corpus_dir.iterdir())}
+def own(settings: Settings, guild: int = GUILD_ID) -> Path:
+    """The corpus folder of the server's collection."""
+    return collection_settings(settings, guild).corpus_dir
 
 
-def entries(settings: Settings) -> dict[str, dict]:
-    data = tomllib.loads((settings.corpus_dir / "sources.toml").read_text(encoding="utf-8"))
+def folder(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir())} if path.is_dir() else {}
+
+
+def entries(path: Path) -> dict[str, dict]:
+    data = tomllib.loads((path / "sources.toml").read_text(encoding="utf-8"))
     return {e["file"]: e for e in data["source"]}
 
 
@@ -145,7 +164,7 @@ def entries(settings: Settings) -> dict[str, dict]:
 
 async def test_a_file_added_from_discord_is_answerable_after_the_rebuild(running: Running) -> None:
     server, bot, settings = running.server, running.bot, running.settings
-    old_engine = bot.engine
+    library = folder(settings.corpus_dir)
     token = await source_add(server, "harbour.md", HARBOUR.encode(), title="Harbour notes, March",
                              url="https://example.org/harbour")
     first = await callback(server, token)
@@ -163,16 +182,19 @@ async def test_a_file_added_from_discord_is_answerable_after_the_rebuild(running
         reply = await server.wait_for(lambda c, t=asked: c.path.startswith("/webhooks/") and t in c.path
                                       and c.method == "POST", 60)
         assert reply.body["embeds"]
-    assert bot.engine is not old_engine and (settings.corpus_dir / "harbour.md").read_text() == HARBOUR
-    assert entries(settings)["harbour.md"] == {"file": "harbour.md", "title": "Harbour notes, March",
-                                               "url": "https://example.org/harbour"}
-    assert (settings.corpus_dir / "sources.toml").read_text(encoding="utf-8").startswith(MANIFEST)
-    assert "four hundred metres" in await ask(server, "How long is the new pier?")
-    [record] = read_records(settings.corpus_dir)
+    assert (own(settings) / "harbour.md").read_text() == HARBOUR  # into the server's collection
+    assert folder(settings.corpus_dir) == library  # the shared library is as it was
+    assert entries(own(settings))["harbour.md"] == {"file": "harbour.md", "title": "Harbour notes, March",
+                                                    "url": "https://example.org/harbour"}
+    answer = await ask(server, "How long is the new pier?")
+    assert "four hundred metres" in answer and "this server's sources" in answer  # the citation says where from
+    [record] = read_records(own(settings))
     assert record["action"] == "add" and record["file"] == "harbour.md" and record["at"].endswith("Z")
     assert record["by"] == user_hash.salted_user_hash(42) and "42" not in record["by"]
-    sources = await callback(server, await server.slash("sources"))  # /sources lists it, as today
-    assert "Harbour notes, March" in "\n".join(e.get("description", "") for e in sources.body["data"]["embeds"])
+    assert record["server"] == GUILD_ID
+    sources = await callback(server, await server.slash("sources"))  # the server's sources, then the library's
+    listed = "\n".join(e.get("description", "") for e in sources.body["data"]["embeds"])
+    assert listed.index("Harbour notes, March") < listed.index("Shared library") < listed.index("Alpha notes")
 
 
 async def test_a_recording_shows_transcription_progress_and_a_change_during_a_rebuild_is_queued(
@@ -195,60 +217,63 @@ async def test_a_recording_shows_transcription_progress_and_a_change_during_a_re
     answer = await ask(server, "What did Kennedy ask his fellow Americans?")
     assert "ask not what your country can do for you" in answer.lower()
     assert f"{JFK_URL}?t=" in answer  # the citation links to the second in the recording
-    assert [r["file"] for r in read_records(settings.corpus_dir)] == ["jfk.flac", "harbour.md"]
+    assert [r["file"] for r in read_records(own(settings))] == ["jfk.flac", "harbour.md"]
 
 
 async def test_replace_takes_a_new_version_of_a_source_only_when_asked(running: Running) -> None:
     server, settings = running.server, running.settings
     assert "ready:" in await final_edit(server, await source_add(server, "harbour.md", HARBOUR.encode(),
                                                                  title="Harbour notes"))
-    before = folder(settings)
+    before = folder(own(settings))
     refused = await refusal(server, await source_add(server, "harbour.md", HARBOUR_2.encode()))
     assert "a source named harbour.md is already there; add it with replace: True" in refused
-    assert folder(settings) == before
+    assert folder(own(settings)) == before
     token = await source_add(server, "harbour.md", HARBOUR_2.encode(), replace=True)
     done = await final_edit(server, token)
     assert "Replaced **harbour.md** — ready: 2 sentences" in done and "1 changed" in done
-    assert (settings.corpus_dir / "harbour.md").read_text() == HARBOUR_2
-    assert entries(settings)["harbour.md"]["title"] == "Harbour notes"  # kept: no new title was given
+    assert (own(settings) / "harbour.md").read_text() == HARBOUR_2
+    assert entries(own(settings))["harbour.md"]["title"] == "Harbour notes"  # kept: no new title was given
     answer = await ask(server, "How long is the new pier?")
     assert "six hundred metres" in answer and "four hundred" not in answer
-    assert [r["action"] for r in read_records(settings.corpus_dir)] == ["add", "replace"]
-    assert not [p for p in settings.corpus_dir.iterdir() if p.name.endswith((".previous", ".part"))]
+    assert [r["action"] for r in read_records(own(settings))] == ["add", "replace"]
+    assert not [p for p in own(settings).iterdir() if p.name.endswith((".previous", ".part"))]
 
 
 # ---- remove ----------------------------------------------------------------------------------
 
 
 async def test_remove_asks_for_confirmation_then_removes_and_rebuilds(running: Running) -> None:
-    server, bot, settings = running.server, running.bot, running.settings
-    before = folder(settings)
-    asked = await callback(server, await source_remove(server, "alpha.md"))
+    server, settings = running.server, running.settings
+    assert "ready:" in await final_edit(server, await source_add(server, "harbour.md", HARBOUR.encode(),
+                                                                 title="Harbour notes"))
+    before, library = folder(own(settings)), folder(settings.corpus_dir)
+    refused = await refusal(server, await source_remove(server, "alpha.md"))  # the library's: not this server's
+    assert "there is no source named alpha.md" in refused
+    asked = await callback(server, await source_remove(server, "harbour.md"))
     assert asked.body["type"] == 4 and asked.body["data"]["flags"] & 64
-    assert "Remove **alpha.md**?" in asked.body["data"]["content"]
+    assert "Remove **harbour.md**?" in asked.body["data"]["content"]
     buttons = {b["label"]: b["custom_id"] for b in asked.body["data"]["components"][0]["components"]}
     assert set(buttons) == {"Remove", "Cancel"}
     message = asked.response["resource"]["message"]
 
     cancelled = await callback(server, await server.press_button(message, buttons["Cancel"]))
     assert cancelled.body["type"] == 7 and "Nothing was removed" in cancelled.body["data"]["content"]
-    assert folder(settings) == before
+    assert folder(own(settings)) == before
 
-    asked = await callback(server, await source_remove(server, "alpha.md"))
+    asked = await callback(server, await source_remove(server, "harbour.md"))
     buttons = {b["label"]: b["custom_id"] for b in asked.body["data"]["components"][0]["components"]}
     pressed = await server.press_button(asked.response["resource"]["message"], buttons["Remove"])
     assert (await callback(server, pressed)).body["data"]["components"] == []  # the buttons are gone
-    done = await final_edit(server, pressed)
-    assert "Removed **alpha.md** — ready: 2 sentences from 1 source" in done and "1 removed" in done
-    manifest = tomllib.loads((settings.corpus_dir / "sources.toml").read_text(encoding="utf-8"))
-    assert not (settings.corpus_dir / "alpha.md").exists() and manifest.get("source", []) == []
-    assert [s.file for s in bot.engine.data.sources] == ["beta.txt"]
+    done = await final_edit(server, pressed, ends=("no sources of its own",))
+    assert "Removed **harbour.md**: this server has no sources of its own now" in done
+    manifest = tomllib.loads((own(settings) / "sources.toml").read_text(encoding="utf-8"))
+    assert not (own(settings) / "harbour.md").exists() and manifest.get("source", []) == []
+    assert folder(settings.corpus_dir) == library
+    assert "four hundred" not in await ask(server, "How long is the new pier?")
     sources = await callback(server, await server.slash("sources"))
-    assert "Alpha notes" not in str(sources.body["data"]["embeds"])
-    [record] = read_records(settings.corpus_dir)
-    assert record["action"] == "remove" and record["file"] == "alpha.md" and record["title"] == "Alpha notes"
-    refused = await refusal(server, await source_remove(server, "beta.txt"))
-    assert "beta.txt is the only source" in refused
+    assert "Harbour notes" not in str(sources.body["data"]["embeds"])
+    assert [r["action"] for r in read_records(own(settings))] == ["add", "remove"]
+    assert read_records(own(settings))[-1]["title"] == "Harbour notes"
 
 
 # ---- refusals: each changes nothing and says why, only to the member ---------------------------
@@ -256,7 +281,7 @@ async def test_remove_asks_for_confirmation_then_removes_and_rebuilds(running: R
 
 async def test_every_bad_input_changes_nothing_and_says_why(running: Running, tmp_path: Path) -> None:
     server, bot, settings = running.server, running.bot, running.settings
-    engine, before = bot.engine, folder(settings)
+    engine, before, library = bot.engine, folder(own(settings)), folder(settings.corpus_dir)
     silent = video_without_sound(tmp_path / "silent.mp4").read_bytes()
     cases = [  # (file name, bytes, options, what the refusal says)
         ("slides.pdf", b"%PDF-1.4", {}, "slides.pdf: .pdf is not a type the bot reads"),
@@ -281,8 +306,9 @@ async def test_every_bad_input_changes_nothing_and_says_why(running: Running, tm
     for name, why in (("../alpha.md", "would escape the corpus folder"), ("gone.txt", "no source named gone.txt")):
         assert why in await refusal(server, await source_remove(server, name))
     assert "Manage Server" in await refusal(server, await source_remove(server, "alpha.md", permissions=MEMBER))
-    assert folder(settings) == before and bot.engine is engine and not bot.reindexing
-    assert read_records(settings.corpus_dir) == []
+    assert folder(own(settings)) == before and folder(settings.corpus_dir) == library
+    assert bot.engine is engine and not bot.reindexing
+    assert read_records(own(settings)) == [] and read_records(settings.corpus_dir) == []
     assert len(server.downloads) == 6  # type, size, name, metadata and permission are refused before downloading
 
 
@@ -292,4 +318,4 @@ async def test_a_command_definition_is_for_managers_only(running: Running) -> No
     add = next(o for o in source["options"] if o["name"] == "add")
     assert [(o["name"], o["type"], o.get("required", False)) for o in add["options"]] == [
         ("file", 11, True), ("title", 3, False), ("url", 3, False), ("recording", 3, False),
-        ("language", 3, False), ("replace", 5, False)]
+        ("language", 3, False), ("replace", 5, False), ("library", 5, False)]
