@@ -243,22 +243,17 @@ class Collections:
             if joint is not None and guild_id in self._loaded:
                 self._loaded.move_to_end(guild_id)
                 return joint
-            loading = self._loading.setdefault(guild_id, threading.Lock())
-        with loading:  # one load per server at a time; other servers load meanwhile
-            own = self._own(guild_id)
-            if own is None and not library:
-                raise BadQuestion("this server has no sources of its own and has turned the library off "
-                                  "(/sources library:on, or add a source with /source add)")
-            if own is None:  # every server without sources of its own shares one engine
-                joint = self._library_only()
-            else:
-                joint = JointEngine([own, self.library] if library else [own], [SERVER, LIBRARY])
-            with self._lock:
+        own = self.own(guild_id)
+        if own is None and not library:
+            raise BadQuestion("this server has no sources of its own and has turned the library off "
+                              "(/sources library:on, or add a source with /source add)")
+        if own is None:  # every server without sources of its own shares one engine
+            return self._library_only()
+        joint = JointEngine([own, self.library] if library else [own], [SERVER, LIBRARY])
+        with self._lock:
+            if self._loaded.get(guild_id) is own:  # not evicted or rebuilt meanwhile
                 self._joint[(guild_id, library)] = joint
-                self._loaded[guild_id] = own
-                self._loaded.move_to_end(guild_id)
-                self._evict()
-            return joint
+        return joint
 
     def _library_only(self) -> Engine:
         with self._lock:
@@ -266,17 +261,28 @@ class Collections:
                 self._shared = JointEngine([self.library], [LIBRARY])
             return self._shared
 
-    def _own(self, guild_id: int) -> Engine | None:
+    def own(self, guild_id: int) -> Engine | None:
+        """The server's own engine (its collection only), loaded from disk when it is not in memory;
+        None when the server has no sources."""
         with self._lock:
             if guild_id in self._loaded:
+                self._loaded.move_to_end(guild_id)
                 return self._loaded[guild_id]
-        settings = collection_settings(self.settings, guild_id)
-        if not has_sources(settings.corpus_dir):
-            return None
-        engine = Engine.load(settings, self.library._embedder, self.library.questions)
-        self.loads += 1
-        log.debug("loaded the collection of server %s (%d sentences)", guild_id, len(engine.data.sentences))
-        return engine
+            loading = self._loading.setdefault(guild_id, threading.Lock())
+        with loading:  # one load per server at a time; other servers load meanwhile
+            with self._lock:
+                if guild_id in self._loaded:
+                    return self._loaded[guild_id]
+            settings = collection_settings(self.settings, guild_id)
+            engine = None
+            if has_sources(settings.corpus_dir):
+                engine = Engine.load(settings, self.library._embedder, self.library.questions)
+                self.loads += 1
+                log.debug("loaded the collection of server %s (%d sentences)", guild_id, len(engine.data.sentences))
+            with self._lock:
+                self._loaded[guild_id] = engine
+                self._evict()
+            return engine
 
     def _evict(self) -> None:
         """Past the limit, forget the least recently used servers (callers hold the lock)."""
@@ -300,10 +306,6 @@ class Collections:
             for key in ((guild_id, True), (guild_id, False)):
                 self._joint.pop(key, None)
             self._evict()
-
-    def own(self, guild_id: int) -> Engine | None:
-        """The server's own engine (its collection only), loading it when needed; None when empty."""
-        return self._own(guild_id)
 
     def rebuild(self, guild_id: int | None) -> BuildReport | None:
         """Rebuild the server's collection (None: the library) from its folder and swap it in; None when
