@@ -138,6 +138,10 @@ class Settings:
     question_log: Path | None = DEFAULT_QUESTION_LOG
     log_days: int = 90  # retention of the question log, in days
     log_salt: str | None = field(default=None, repr=False)  # QUOTEBOT_LOG_SALT (bot/storage/user_hash.py)
+    # PostgreSQL instead of SQLite for everything the bot keeps (bot/storage/database.py); None: SQLite
+    database_url: str | None = field(default=None, repr=False)  # may hold a password: never printed
+    shards: int | None = None  # QUOTEBOT_SHARDS: the total; None: one process, unsharded
+    shard_ids: tuple[int, ...] | None = None  # QUOTEBOT_SHARD_IDS: the shards this process runs; None: all
 
 
 def load_settings() -> Settings:
@@ -179,6 +183,9 @@ def load_settings() -> Settings:
         question_log=_question_log(),
         log_days=_int("QUOTEBOT_LOG_DAYS", 90, 1, 36500),
         log_salt=os.environ.get("QUOTEBOT_LOG_SALT", "").strip() or None,
+        database_url=_database_url(),
+        shards=_int("QUOTEBOT_SHARDS", 0, 0, 100_000) or None,
+        shard_ids=_shard_ids(),
     )
 
 
@@ -203,3 +210,32 @@ def _switch(name: str, default: bool) -> bool:
     if raw not in OFF + ON:
         raise ConfigError(f"{name} must be on or off, got {raw!r}")
     return raw in ON
+
+
+def _database_url() -> str | None:
+    """QUOTEBOT_DATABASE_URL: a postgresql:// URL, or unset (SQLite)."""
+    raw = os.environ.get("QUOTEBOT_DATABASE_URL", "").strip()
+    if raw and not raw.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("QUOTEBOT_DATABASE_URL must be a postgresql:// URL (unset: SQLite), got one starting "
+                          f"{raw.split(':', 1)[0]!r}")
+    return raw or None
+
+
+def _shard_ids() -> tuple[int, ...] | None:
+    """QUOTEBOT_SHARD_IDS: the shards this process runs, e.g. `0,1` or `4-7`, among QUOTEBOT_SHARDS."""
+    raw = os.environ.get("QUOTEBOT_SHARD_IDS", "").replace(" ", "")
+    if not raw:
+        return None
+    total = _int("QUOTEBOT_SHARDS", 0, 0, 100_000)
+    if not total:
+        raise ConfigError("QUOTEBOT_SHARD_IDS needs QUOTEBOT_SHARDS (the total number of shards)")
+    ids: set[int] = set()
+    for part in raw.split(","):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ConfigError(f"QUOTEBOT_SHARD_IDS must be shard numbers like 0,1 or 4-7, got {raw!r}")
+        ids.update(range(int(low), int(high or low) + 1))
+    if not ids or max(ids) >= total:
+        raise ConfigError(f"QUOTEBOT_SHARD_IDS must be between 0 and {total - 1} (QUOTEBOT_SHARDS={total}), "
+                          f"got {raw!r}")
+    return tuple(sorted(ids))

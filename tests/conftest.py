@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from postgres import PostgresServer, PostgresUnavailable
 
 from index.config import REPO_ROOT, Settings, load_settings
 from index.engine import Engine
@@ -52,3 +54,17 @@ def tiny_settings(tmp_path: Path) -> Settings:
         (corpus / name).write_text(text, encoding="utf-8")
     return dataclasses.replace(load_settings(), corpus_dir=corpus, index_dir=tmp_path / "index",
                                question_log=tmp_path / "log" / "questions.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster (tests/postgres.py) for the session; a test that needs it fails,
+    never skips, when it cannot start."""
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as error:
+        server.stop()
+        pytest.fail(f"PostgreSQL could not start: {error}")
+    yield server
+    server.stop()

@@ -40,9 +40,9 @@ from bot.chat.cooldowns import Cooldowns
 from bot.chat.feedback import AnswerButton
 from bot.chat.rebuilds import Rebuilds
 from bot.storage import user_hash
-from bot.storage.question_log import QuestionLog, open_log
+from bot.storage.question_log import QuestionLog, log_target, open_log
 from index.build import BuildReport
-from index.collections import Collections
+from index.collections import SERVERS, Collections
 from index.config import Settings
 from index.engine import Engine
 from index.errors import BadQuestion
@@ -62,6 +62,9 @@ COMMAND_MODULES = (
 )
 MESSAGE_CONTENT_REFUSED = ("Discord refused the Message Content intent (turn it on under Bot > Privileged Gateway "
                            "Intents in the developer portal); running without auto-answer")
+
+SALT_PER_MACHINE = ("QUOTEBOT_DATABASE_URL is set but QUOTEBOT_LOG_SALT is not: this machine hashes user ids with its "
+                    "own salt file; set the same QUOTEBOT_LOG_SALT on every process (docs/deployment.md)")
 
 ERROR_TEXT = "Something went wrong on our side while answering; it has been logged. Please try again."
 
@@ -152,8 +155,10 @@ class QuoteBot(discord.Client):
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)  # the answer buttons work across restarts
         await asyncio.to_thread(user_hash.configure, self.settings)  # salt: beside the log, or QUOTEBOT_LOG_SALT
+        if self.settings.database_url and not self.settings.log_salt:
+            log.warning(SALT_PER_MACHINE)
         if self.collections is not None:
-            self.question_log = await asyncio.to_thread(open_log, self.settings.question_log, self.settings.log_days)
+            self.question_log = await asyncio.to_thread(open_log, log_target(self.settings), self.settings.log_days)
         if self.question_log is not None:
             try:
                 self.autoanswer_channels = await asyncio.wrap_future(self.question_log.autoanswer_channels())
@@ -287,9 +292,54 @@ async def sync_commands(tree: app_commands.CommandTree, guild_id: int | None) ->
         log.info("synced %d global commands (they can take up to an hour to appear)", len(synced))
 
 
+class ShardedQuoteBot(QuoteBot, discord.AutoShardedClient):
+    """QuoteBot running the shards QUOTEBOT_SHARD_IDS (default: all) of QUOTEBOT_SHARDS; Discord sends
+    this process the events of the servers on those shards, `(guild_id >> 22) % shards`, and DMs
+    on shard 0. Several such processes share one PostgreSQL (QUOTEBOT_DATABASE_URL): docs/deployment.md."""
+
+    def __init__(self, settings: Settings, engine: Engine | None, **options: Any) -> None:
+        shards = settings.shard_ids or range(settings.shards or 1)
+        super().__init__(settings, engine, shard_count=settings.shards, shard_ids=list(shards), **options)
+
+    async def setup_hook(self) -> None:
+        await super().setup_hook()
+        await asyncio.to_thread(warn_misplaced_collections, self.settings, tuple(self.shard_ids or ()))
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """discord.py's sharded connect. A refused intent closes every shard at once there, so the
+        Message Content intent is asked for only when the application has it (its flags say so)."""
+        app = await self.application_info()
+        if not (app.flags.gateway_message_content or app.flags.gateway_message_content_limited):
+            log.warning(MESSAGE_CONTENT_REFUSED)
+            self._connection._intents.message_content = False
+            self.message_content = False
+        await discord.AutoShardedClient.connect(self, reconnect=reconnect)
+
+
+def shard_of(guild_id: int, shards: int) -> int:
+    """The shard Discord serves a server on."""
+    return (guild_id >> 22) % shards
+
+
+def warn_misplaced_collections(settings: Settings, shard_ids: tuple[int, ...]) -> None:
+    """One warning when the data folder holds collections of servers on other processes' shards
+    (a volume mounted on the wrong process, or the shard count changed): they are not answered here."""
+    folder = settings.data_dir / SERVERS
+    if not settings.shards or not folder.is_dir():
+        return
+    misplaced = {int(p.name): shard_of(int(p.name), settings.shards)
+                 for p in folder.iterdir() if p.name.isdigit()}
+    misplaced = {guild: shard for guild, shard in misplaced.items() if shard not in shard_ids}
+    if misplaced:
+        sample = ", ".join(f"{guild} (shard {shard})" for guild, shard in sorted(misplaced.items())[:5])
+        log.warning("%s holds %d collections of servers this process does not serve (its shards: %s): %s; move "
+                    "each to the data folder of the process running its shard (docs/deployment.md)",
+                    folder, len(misplaced), ",".join(map(str, shard_ids)), sample)
+
+
 async def serve(settings: Settings, engine: Engine, **options: Any) -> None:
     """Run the bot until it is closed or the process gets SIGTERM / SIGINT."""
-    bot = QuoteBot(settings, engine, **options)
+    bot = (ShardedQuoteBot if settings.shards else QuoteBot)(settings, engine, **options)
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:

@@ -240,7 +240,9 @@ async def change_and_rebuild(bot: Client, edit: Edit, heading: str, user_id: int
             await edit(nothing_changed(f"the build could not use {change.name} ({skipped})"))
             return
         await asyncio.to_thread(corpus.keep, change)
-        await asyncio.to_thread(source_log.record, corpus_dir, change, user_id, None, guild_id)
+        record = await asyncio.to_thread(source_log.record, corpus_dir, change, user_id, None, guild_id)
+        if bot.question_log is not None:  # and in the database, every server's in one place
+            bot.question_log.record_source_change(record)  # a failure is the log's one warning
         engine = bot.engine if guild_id is None else await asyncio.to_thread(bot.collections.own, guild_id)
         await edit(done_text(engine, change, report.summary() if report else "no sources left"))
 

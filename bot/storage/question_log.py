@@ -1,4 +1,4 @@
-"""The question log: what the bot answered, in SQLite (the standard library's sqlite3), for the
+"""The question log: what the bot answered, in SQLite or PostgreSQL (bot/storage/database.py), for the
 answer buttons (votes, More context), the gaps report (bot/storage/report.py) and the auto-answer channels.
 
 What one answer's record holds: the question and the time; the guild and channel ids, or a DM
@@ -8,14 +8,15 @@ hash and answer). Nothing else about users is kept.
 
 One worker thread owns the database and does every write and every read, in the order they were
 asked for, so the event loop never waits on the disk and a read sees every write asked before it.
-Writes that arrive together are committed in one transaction (WAL mode, synchronous=NORMAL: a
-crash loses at most the last transactions, never the file). The schema is versioned
-(PRAGMA user_version) and migrated forward at open. Records older than the retention
-(QUOTEBOT_LOG_DAYS) are deleted at open and then once a day.
+Writes that arrive together are committed in one transaction (SQLite: WAL mode, synchronous=NORMAL: a
+crash loses at most the last transactions, never the file). The schema (bot/storage/schema.py) is
+versioned and migrated forward at open. Records older than the retention (QUOTEBOT_LOG_DAYS) are
+deleted at open and then once a day.
 
 Faults: a file that is not a database or fails its integrity check is moved aside (with a warning
-naming both files) and a new one started; a log that cannot be written (read-only folder, disk
-full) logs one warning and is skipped: the bot keeps answering, and writing resumes when it can.
+naming both files) and a new one started; a log that cannot be opened or written (read-only folder,
+disk full, a PostgreSQL server out of reach) logs one warning and is skipped: the bot keeps
+answering, and writing resumes when it can.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import contextlib
 import logging
 import queue
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,63 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.storage.database import Connection, Database, SqliteDatabase, database_for
+from index.config import Settings
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DAY = 86400.0
 REOPEN_AFTER = 30.0  # seconds between attempts to reopen a log that could not be opened
 BATCH = 500  # operations committed in one transaction at most
-
-# Each entry migrates the schema from version i to i + 1. Never edit one that has shipped: add one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE answers (
-        id INTEGER PRIMARY KEY,      -- the record id in the answer's button custom_ids
-        asked_at REAL NOT NULL,      -- Unix time, seconds
-        question TEXT NOT NULL,
-        guild_id INTEGER,            -- NULL in a DM
-        channel_id INTEGER,
-        dm INTEGER NOT NULL,
-        user_hash TEXT NOT NULL,     -- bot/storage/user_hash.py: salted, never the id or name
-        confidence TEXT NOT NULL,    -- answer | related | none
-        latency_ms REAL NOT NULL,
-        via TEXT NOT NULL            -- ask | mention | dm | auto
-    );
-    CREATE INDEX answers_asked_at ON answers (asked_at);
-    CREATE TABLE quotes (
-        answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        source TEXT NOT NULL,        -- the corpus file
-        start INTEGER NOT NULL,      -- character span in the source text
-        end INTEGER NOT NULL,
-        text TEXT NOT NULL,
-        PRIMARY KEY (answer_id, position)
-    );
-    CREATE TABLE votes (
-        answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
-        user_hash TEXT NOT NULL,
-        vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-        voted_at REAL NOT NULL,
-        PRIMARY KEY (answer_id, user_hash)
-    );
-    """,
-    """
-    CREATE TABLE autoanswer_channels (
-        channel_id INTEGER PRIMARY KEY,
-        guild_id INTEGER,
-        enabled_at REAL NOT NULL
-    );
-    """,
-    """
-    CREATE TABLE server_settings (
-        guild_id INTEGER PRIMARY KEY,
-        library INTEGER NOT NULL,    -- 1: questions are answered from the shared library too (the default)
-        changed_at REAL NOT NULL
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
 
 class LogUnavailable(RuntimeError):
     """The question log is off, or cannot be opened or written just now."""
@@ -130,23 +82,39 @@ def new_record_id() -> int:
 
 @dataclass
 class _Op:
-    run: Callable[[sqlite3.Connection], Any]
+    run: Callable[[Connection], Any]
     future: Future
     write: bool
 
 
 @dataclass
 class QuestionLog:
-    """The log at `path` with `retention_days`; call start() once, close() at the end."""
+    """The log in `target` (a SQLite file path, or a postgresql:// URL) with `retention_days`;
+    call start() once, close() at the end."""
 
-    path: Path
+    target: Path | str = field(repr=False)  # a URL may hold a password
     retention_days: int = 90
+    _db: Database = field(init=False, repr=False)
     _queue: queue.Queue[_Op | None] = field(default_factory=queue.Queue, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
-    _conn: sqlite3.Connection | None = field(default=None, repr=False)
+    _opened: bool = False
     _failing: bool = False  # a warning is out: no more until the log works again
     _last_open_attempt: float = 0.0
     _next_prune: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._db = database_for(self.target)
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (a SQLite log only)."""
+        assert isinstance(self._db, SqliteDatabase), "a PostgreSQL log has no file"
+        return self._db.path
+
+    @property
+    def name(self) -> str:
+        """The file, or the URL without its password: what messages name."""
+        return self._db.name
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -167,14 +135,14 @@ class QuestionLog:
 
     @property
     def available(self) -> bool:
-        return self._conn is not None and not self._failing
+        return self._opened and not self._failing
 
     # ---- the worker thread ---------------------------------------------------------------
 
     def _run(self) -> None:
         self._open()
         while True:
-            wait = max(0.0, self._next_prune - time.time()) if self._conn is not None else None
+            wait = max(0.0, self._next_prune - time.time()) if self._opened else None
             try:
                 first = self._queue.get(timeout=wait)
             except queue.Empty:
@@ -188,54 +156,65 @@ class QuestionLog:
                     break
             stop = None in ops
             self._execute([op for op in ops if op is not None])
-            if self._conn is not None and time.time() >= self._next_prune:
+            if self._opened and time.time() >= self._next_prune:
                 self._prune()
             if stop:
                 break
-        if self._conn is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.close()
-            self._conn = None
+        self._db.close()
+        self._opened = False
 
     def _execute(self, ops: Sequence[_Op]) -> None:
         if not ops:
             return
-        if self._conn is None and time.monotonic() - self._last_open_attempt >= REOPEN_AFTER:
+        if not self._opened and time.monotonic() - self._last_open_attempt >= REOPEN_AFTER:
             self._open()
-        conn = self._conn
-        if conn is None:
+        if not self._opened:
             for op in ops:
-                _fail(op.future, LogUnavailable(f"the question log {self.path} cannot be opened"))
+                _fail(op.future, LogUnavailable(f"the question log {self.name} cannot be opened"))
             return
-        results: list[tuple[_Op, Any, BaseException | None]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE" if any(op.write for op in ops) else "BEGIN")
-            for op in ops:
-                conn.execute("SAVEPOINT op")
+            with self._db.session() as conn:
+                begin = self._db.begin(any(op.write for op in ops))
                 try:
-                    results.append((op, op.run(conn), None))
-                    conn.execute("RELEASE op")
-                except (sqlite3.IntegrityError, ValueError, TypeError) as error:  # this op's fault only
-                    conn.execute("ROLLBACK TO op")
-                    conn.execute("RELEASE op")
-                    results.append((op, None, error))
-            conn.execute("COMMIT")
-        except sqlite3.Error as error:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            self._warn_failing(f"cannot write the question log {self.path} ({error}); answering continues "
+                    conn.execute(begin)
+                    try:  # one transaction, pipelined, no savepoints
+                        with self._db.pipelined(conn):
+                            results = [(op, op.run(conn), None) for op in ops]
+                    except self._db.op_errors:  # one operation's own fault: again, each in a savepoint
+                        conn.execute("ROLLBACK")
+                        conn.execute(begin)
+                        results = [self._isolated(conn, op) for op in ops]
+                    conn.execute("COMMIT")
+                except self._db.errors:
+                    with contextlib.suppress(*self._db.errors):
+                        conn.execute("ROLLBACK")
+                    raise
+        except self._db.errors as error:
+            self._warn_failing(f"cannot write the question log {self.name} ({error}); answering continues "
                                "without logging until it can be written again")
             for op in ops:
                 _fail(op.future, LogUnavailable(str(error)))
             return
         if self._failing:
             self._failing = False
-            log.info("the question log %s is being written again", self.path)
+            log.info("the question log %s is being written again", self.name)
         for op, result, error in results:
             if error is not None:
                 _fail(op.future, error)
             elif not op.future.done():
                 op.future.set_result(result)
+
+    def _isolated(self, conn: Connection, op: _Op) -> tuple[_Op, Any, BaseException | None]:
+        """Run `op` in a savepoint: its own fault undoes it alone and goes to its caller."""
+        conn.execute("SAVEPOINT op")
+        try:
+            result = op.run(conn)
+        except self._db.op_errors as error:
+            conn.execute("ROLLBACK TO SAVEPOINT op")
+            conn.execute("RELEASE SAVEPOINT op")
+            return op, None, error
+        conn.execute("RELEASE SAVEPOINT op")
+        return op, result, None
 
     def _warn_failing(self, message: str) -> None:
         if not self._failing:
@@ -245,83 +224,33 @@ class QuestionLog:
     def _open(self) -> None:
         self._last_open_attempt = time.monotonic()
         try:
-            try:
-                self._conn = self._connect()
-            except sqlite3.OperationalError:
-                raise
-            except sqlite3.DatabaseError as error:  # not a database, malformed: move it aside
-                self._move_aside(str(error))
-                self._conn = self._connect()
-        except (sqlite3.Error, OSError) as error:
-            self._conn = None
-            self._warn_failing(f"cannot open the question log {self.path} ({error}); answering continues without "
+            self._db.open()
+        except (*self._db.errors, OSError) as error:
+            self._opened = False
+            self._warn_failing(f"cannot open the question log {self.name} ({error}); answering continues without "
                                "logging (votes and More context need the log)")
             return
+        self._opened = True
         self._failing = False
         self._prune()
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
-        try:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise sqlite3.DatabaseError(f"integrity check: {check}")
-            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise sqlite3.OperationalError("WAL mode is not available")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise sqlite3.OperationalError(f"the question log has schema version {version}, newer than this "
-                                           f"bot's {SCHEMA_VERSION}")
-        for number in range(version, SCHEMA_VERSION):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={number + 1}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            log.info("question log %s: schema version %d", self.path, number + 1)
-
-    def _move_aside(self, reason: str) -> None:
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        moved = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        self.path.replace(moved)
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists():
-                side.replace(moved.with_name(moved.name + suffix))
-        log.warning("the question log %s is corrupt (%s); moved it to %s and started a new one",
-                    self.path, reason, moved)
-
     def _prune(self) -> None:
         self._next_prune = time.time() + DAY
-        if self._conn is None:
+        if not self._opened:
             return
         cutoff = time.time() - self.retention_days * DAY
         try:
-            deleted = self._conn.execute("DELETE FROM answers WHERE asked_at < ?", (cutoff,)).rowcount
-        except sqlite3.Error as error:
-            self._warn_failing(f"cannot prune the question log {self.path} ({error})")
+            with self._db.session() as conn:
+                deleted = conn.execute("DELETE FROM answers WHERE asked_at < ?", (cutoff,)).rowcount
+        except self._db.errors as error:
+            self._warn_failing(f"cannot prune the question log {self.name} ({error})")
             return
         if deleted:
             log.info("question log: deleted %d answers older than %d days", deleted, self.retention_days)
 
     # ---- operations ----------------------------------------------------------------------
 
-    def call(self, run: Callable[[sqlite3.Connection], T], write: bool = True) -> Future[T]:
+    def call(self, run: Callable[[Connection], T], write: bool = True) -> Future[T]:
         """Run `run(connection)` on the worker thread, in order; its result in the future."""
         future: Future[T] = Future()
         if self._thread is None:
@@ -333,14 +262,14 @@ class QuestionLog:
     def record(self, entry: Entry) -> Future[None]:
         """Queue one answer (with its quotes) for writing."""
 
-        def run(conn: sqlite3.Connection) -> None:
+        def run(conn: Connection) -> None:
             conn.execute(
                 "INSERT INTO answers (id, asked_at, question, guild_id, channel_id, dm, user_hash, confidence,"
                 " latency_ms, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (entry.id, entry.asked_at, entry.question, entry.guild_id, entry.channel_id, int(entry.dm),
                  entry.user_hash, entry.confidence, entry.latency_ms, entry.via))
             conn.executemany(
-                "INSERT INTO quotes (answer_id, position, source, start, end, text) VALUES (?, ?, ?, ?, ?, ?)",
+                'INSERT INTO quotes (answer_id, position, source, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
                 [(entry.id, i, q.source, q.start, q.end, q.text) for i, q in enumerate(entry.quotes)])
 
         return self.call(run)
@@ -351,16 +280,18 @@ class QuestionLog:
         if vote not in (-1, 1):
             raise ValueError(f"a vote is +1 or -1, not {vote}")
 
-        def run(conn: sqlite3.Connection) -> str:
-            if conn.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
+        def run(conn: Connection) -> str:
+            answered, before = conn.execute(  # one round trip: the answer, and this user's vote on it
+                "SELECT (SELECT 1 FROM answers WHERE id = ?),"
+                " (SELECT vote FROM votes WHERE answer_id = ? AND user_hash = ?)",
+                (answer_id, answer_id, user_hash)).fetchone()
+            if answered is None:
                 return "missing"
-            before = conn.execute("SELECT vote FROM votes WHERE answer_id = ? AND user_hash = ?",
-                                  (answer_id, user_hash)).fetchone()
             conn.execute(
                 "INSERT INTO votes (answer_id, user_hash, vote, voted_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, user_hash) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
                 (answer_id, user_hash, vote, time.time()))
-            return "new" if before is None else "same" if before[0] == vote else "changed"
+            return "new" if before is None else "same" if before == vote else "changed"
 
         return self.call(run)
 
@@ -375,10 +306,11 @@ class QuestionLog:
         return self.call(lambda conn: _entries(conn, "a.asked_at >= ?", (since,)), write=False)
 
     def set_autoanswer(self, channel_id: int, guild_id: int | None, on: bool) -> Future[None]:
-        def run(conn: sqlite3.Connection) -> None:
+        def run(conn: Connection) -> None:
             if on:
-                conn.execute("INSERT OR REPLACE INTO autoanswer_channels (channel_id, guild_id, enabled_at)"
-                             " VALUES (?, ?, ?)", (channel_id, guild_id, time.time()))
+                conn.execute("INSERT INTO autoanswer_channels (channel_id, guild_id, enabled_at) VALUES (?, ?, ?)"
+                             " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
+                             " enabled_at = excluded.enabled_at", (channel_id, guild_id, time.time()))
             else:
                 conn.execute("DELETE FROM autoanswer_channels WHERE channel_id = ?", (channel_id,))
 
@@ -391,7 +323,8 @@ class QuestionLog:
     def set_library(self, guild_id: int, on: bool) -> Future[None]:
         """Whether the server's questions are answered from the shared library too (index/collections.py)."""
         return self.call(lambda conn: conn.execute(
-            "INSERT OR REPLACE INTO server_settings (guild_id, library, changed_at) VALUES (?, ?, ?)",
+            "INSERT INTO server_settings (guild_id, library, changed_at) VALUES (?, ?, ?) ON CONFLICT (guild_id)"
+            " DO UPDATE SET library = excluded.library, changed_at = excluded.changed_at",
             (guild_id, int(on), time.time())))
 
     def library_off(self) -> Future[set[int]]:
@@ -399,8 +332,27 @@ class QuestionLog:
         return self.call(lambda conn: {row[0] for row in conn.execute(
             "SELECT guild_id FROM server_settings WHERE library = 0")}, write=False)
 
+    def record_source_change(self, record: dict) -> Future[None]:
+        """Keep one source record (bot/storage/source_log.py: at, server, action, file, sha256, title, by)."""
+        columns = ", ".join(SOURCE_RECORD.values())
+        return self.call(lambda conn: conn.execute(
+            f"INSERT INTO source_changes (id, {columns}) VALUES (?{', ?' * len(SOURCE_RECORD)})",
+            (new_record_id(), *(record.get(key) for key in SOURCE_RECORD))))
 
-def _entries(conn: sqlite3.Connection, where: str, args: tuple) -> list[Entry]:
+    def source_changes(self, server: int | None) -> Future[list[dict]]:
+        """The source records of a server's collection (None: the library's), oldest first."""
+        where = "server IS NULL" if server is None else "server = ?"
+        return self.call(lambda conn: [dict(zip(SOURCE_RECORD, row, strict=True)) for row in conn.execute(
+            f"SELECT {', '.join(SOURCE_RECORD.values())} FROM source_changes WHERE {where} ORDER BY at, id",
+            () if server is None else (server,))], write=False)
+
+
+# a source record's fields (bot/storage/source_log.py) and the columns that keep them
+SOURCE_RECORD = {"at": "at", "server": "server", "action": "action", "file": "file", "sha256": "sha256",
+                 "title": "title", "by": "made_by"}
+
+
+def _entries(conn: Connection, where: str, args: tuple) -> list[Entry]:
     rows = conn.execute(
         "SELECT a.id, a.asked_at, a.question, a.guild_id, a.channel_id, a.dm, a.user_hash, a.confidence,"
         " a.latency_ms, a.via,"
@@ -413,7 +365,7 @@ def _entries(conn: sqlite3.Connection, where: str, args: tuple) -> list[Entry]:
         for start in range(0, len(ids), 500):
             part = ids[start:start + 500]
             for answer_id, source, begin, end, text in conn.execute(
-                    f"SELECT answer_id, source, start, end, text FROM quotes WHERE answer_id IN"
+                    'SELECT answer_id, source, start, "end", text FROM quotes WHERE answer_id IN'
                     f" ({','.join('?' * len(part))}) ORDER BY answer_id, position", part):
                 quotes.setdefault(answer_id, []).append(LoggedQuote(source, begin, end, text))
     return [Entry(id=r[0], asked_at=r[1], question=r[2], guild_id=r[3], channel_id=r[4], dm=bool(r[5]),
@@ -426,9 +378,16 @@ def _fail(future: Future, error: BaseException) -> None:
         future.set_exception(error)
 
 
-def open_log(path: Path | None, retention_days: int) -> QuestionLog | None:
-    """The started log at `path`, or None when the log is turned off (path None)."""
-    if path is None:
+def log_target(settings: Settings) -> Path | str | None:
+    """Where the log is kept: QUOTEBOT_DATABASE_URL when set, else the SQLite file; None when it is off."""
+    if settings.question_log is None:
+        return None
+    return settings.database_url or settings.question_log
+
+
+def open_log(target: Path | str | None, retention_days: int) -> QuestionLog | None:
+    """The started log at `target` (a file or a URL), or None when the log is turned off (None)."""
+    if target is None:
         log.info("the question log is off (QUOTEBOT_QUESTION_LOG=off): no questions or votes are kept")
         return None
-    return QuestionLog(path, retention_days).start()
+    return QuestionLog(target, retention_days).start()

@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the gaps report from the question log, as one HTML page")
     report.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
     report.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file (default report.html)")
+    copy = sub.add_parser("copy-log", help="copy the SQLite question log into PostgreSQL (docs/deployment.md)")
+    copy.add_argument("--from", dest="source", type=Path, default=None,
+                      help="the SQLite log (default: QUOTEBOT_QUESTION_LOG's file)")
+    copy.add_argument("--to", dest="url", default=None, help="the postgresql:// URL (default: QUOTEBOT_DATABASE_URL)")
     source_commands.add_parser(sub)
     return parser
 
@@ -128,9 +132,32 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--days must be between 1 and 3650")
 
 
+def _copy_log(settings: Settings, args: argparse.Namespace, out) -> int:
+    """`python -m bot copy-log`: the SQLite log into PostgreSQL, one line per table."""
+    from bot.storage.copy_log import CopyError, copy_log
+    from bot.storage.database import is_postgres_url, without_password
+
+    source = args.source or settings.question_log
+    url = args.url or settings.database_url
+    if source is None:
+        raise UsageError("the question log is off (QUOTEBOT_QUESTION_LOG=off): name the SQLite log with --from")
+    if not url or not is_postgres_url(url):
+        raise UsageError("copy-log needs a postgresql:// URL: --to or QUOTEBOT_DATABASE_URL")
+    try:
+        copied = copy_log(source, url)
+    except CopyError as exc:
+        raise UsageError(str(exc)) from None
+    for table in copied:
+        out.write(f"{table.table}: {table.rows} rows, {table.added} added, {table.rows - table.added} already there\n")
+    out.write(f"copied {source} into {without_password(url)}\n")
+    return 0
+
+
 def _report_problem(settings: Settings) -> None:
     if settings.question_log is None:
         raise UsageError("the question log is off (QUOTEBOT_QUESTION_LOG=off): there is nothing to report")
+    if settings.database_url:
+        return
     if not settings.question_log.is_file():
         raise UsageError(f"no question log at {settings.question_log} (set QUOTEBOT_QUESTION_LOG to its path)")
 
@@ -140,14 +167,15 @@ def _report(settings: Settings, engine: Engine, args: argparse.Namespace, out) -
     import time
 
     from bot.storage import report
-    from bot.storage.question_log import DAY, LogUnavailable, QuestionLog
+    from bot.storage.question_log import DAY, LogUnavailable, QuestionLog, log_target
 
-    assert settings.question_log is not None
-    question_log = QuestionLog(settings.question_log, settings.log_days).start()
+    target = log_target(settings)
+    assert target is not None
+    question_log = QuestionLog(target, settings.log_days).start()
     try:
         entries = question_log.entries(time.time() - args.days * DAY).result(120)
     except LogUnavailable as exc:
-        raise UsageError(f"cannot read the question log {settings.question_log}: {exc}") from None
+        raise UsageError(f"cannot read the question log {question_log.name}: {exc}") from None
     finally:
         question_log.close()
     built = report.build(entries, engine.encode, args.days)
@@ -170,6 +198,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
             return _sync(settings)
         if args.command is None and settings.discord_token:
             return _discord(settings)
+        if args.command == "copy-log":
+            return _copy_log(settings, args, out)
         if args.command == "report":
             _report_problem(settings)
         move_server_uploads(settings)  # once, on an install from before collections

@@ -28,3 +28,12 @@ async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.yarl.URL(fake.gateway_url))
     yield fake
     await fake.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def log_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's question log is kept, once per database: a SQLite file, or a fresh database
+    on the throwaway PostgreSQL server (tests/postgres.py)."""
+    if request.param == "sqlite":
+        return tmp_path / "questions.sqlite3"
+    return request.getfixturevalue("postgres_server").new_database()

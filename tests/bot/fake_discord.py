@@ -6,6 +6,11 @@ heartbeats, RESUME after a dropped connection, and the REST calls a bot makes to
 interaction (callback, followup webhook, edits), sync commands, or reply to a message.
 Everything that reaches the server is recorded for the tests to assert on. Only the parts of
 the protocol a bot uses are implemented; payloads follow Discord's API v10 shapes.
+
+Shards: with `shards=N`, /gateway/bot says N, each IDENTIFY names its shard, and every event of a
+server goes to the connection of the server's shard, `(guild_id >> 22) % N` (DMs to shard 0), as
+Discord routes them; the bots may run in other processes (`track_processes` records, on each REST
+call, the id of the process that made it).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ CHANNEL_ID = 900000000000000200
 HEARTBEAT_MS = 500
 FORUM_ID = 900000000000000300  # a forum channel of the fake server (guild_payload)
 MESSAGE_CONTENT = 1 << 15  # the privileged Message Content intent
+GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # the application flag: the intent is turned on (an unverified bot)
 TIMESTAMP = "2026-11-23T08:00:00.000000+00:00"
 
 
@@ -49,8 +55,16 @@ def message(message_id: int, content: str, author: dict[str, Any], **extra: Any)
             "edited_timestamp": None, "flags": 0, "components": [], **extra}
 
 
-def text_channel(channel_id: int = CHANNEL_ID, name: str = "general") -> dict[str, Any]:
-    return {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": 0,
+def guild_on_shard(shard: int, shards: int, start: int = GUILD_ID) -> int:
+    """The first server id from `start` that Discord serves on `shard` of `shards`."""
+    guild = start
+    while (guild >> 22) % shards != shard:
+        guild += 1 << 22
+    return guild
+
+
+def text_channel(channel_id: int = CHANNEL_ID, name: str = "general", guild_id: int = GUILD_ID) -> dict[str, Any]:
+    return {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": name, "position": 0,
             "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None,
             "rate_limit_per_user": 0, "flags": 0}
 
@@ -69,11 +83,11 @@ def thread_channel(thread_id: int, parent_id: int, name: str, owner_id: int) -> 
                                 "locked": False}}
 
 
-def guild_payload(channels: list[dict[str, Any]]) -> dict[str, Any]:
+def guild_payload(channels: list[dict[str, Any]], guild_id: int = GUILD_ID) -> dict[str, Any]:
     """A GUILD_CREATE for the fake server with these channels."""
-    everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "1024", "position": 0, "color": 0,
+    everyone = {"id": str(guild_id), "name": "@everyone", "permissions": "1024", "position": 0, "color": 0,
                 "hoist": False, "managed": False, "mentionable": False, "flags": 0}
-    return {"id": str(GUILD_ID), "name": "Fake server", "icon": None, "owner_id": "1", "roles": [everyone],
+    return {"id": str(guild_id), "name": "Fake server", "icon": None, "owner_id": "1", "roles": [everyone],
             "emojis": [], "stickers": [], "features": [], "member_count": 2, "members": [], "channels": channels,
             "threads": [], "voice_states": [], "presences": [], "large": False, "unavailable": False,
             "joined_at": TIMESTAMP, "premium_tier": 0, "system_channel_flags": 0, "verification_level": 0,
@@ -96,6 +110,7 @@ class Call:
     at: float  # time.monotonic()
     response: Any = None  # the JSON the fake answered with
     files: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments, by file name
+    pid: int | None = None  # the process that made the call (FakeDiscord.track_processes)
 
 
 @dataclass
@@ -113,8 +128,12 @@ class FakeDiscord:
     intents: int = 0  # the intents of the last IDENTIFY
     attachments: dict[str, bytes] = field(default_factory=dict)  # the CDN: attachment id -> bytes
     downloads: list[str] = field(default_factory=list)  # ids of the attachments fetched from the CDN
+    shards: int = 1  # what /gateway/bot recommends; events go to the connection of their server's shard
+    track_processes: bool = False  # record the process id of each REST call's client (psutil)
+    identified: dict[int, int] = field(default_factory=dict)  # shard id -> IDENTIFYs for it
     _ids: itertools.count = field(default_factory=lambda: itertools.count(910000000000000000))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _shard_of: dict[int, int] = field(default_factory=dict)  # id(socket) -> the shard it identified as
     _seq: int = 0
     _new_call: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
@@ -169,23 +188,28 @@ class FakeDiscord:
                 op = payload["op"]
                 if op == 1:  # heartbeat
                     self.heartbeats.append(time.monotonic())
-                    await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+                    with contextlib.suppress(ConnectionResetError):  # the client is gone (a killed process)
+                        await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
                 elif op == 2:  # identify
                     self.intents = payload["d"].get("intents", 0)
                     if self.intents & self.refuse_intents:  # as Discord does when an intent is not enabled
                         await ws.close(code=4014, message=b"Disallowed intent(s).")
                         continue
                     self.identifies += 1
+                    shard = payload["d"].get("shard") or [0, 1]
+                    self._shard_of[id(ws)] = shard[0]
+                    self.identified[shard[0]] = self.identified.get(shard[0], 0) + 1
                     await self._send(ws, "READY", {
                         "v": 10, "user": BOT_USER, "guilds": [], "session_id": f"session-{self.identifies}",
                         "resume_gateway_url": self.gateway_url, "application": {"id": str(APP_ID), "flags": 0},
-                        "shard": [0, 1],
+                        "shard": shard,
                     })
                 elif op == 6:  # resume
                     self.resumes += 1
                     await self._send(ws, "RESUMED", {})
         finally:
             self._sockets.remove(ws)
+            self._shard_of.pop(id(ws), None)
         return ws
 
     async def _send(self, ws: web.WebSocketResponse, event: str, data: dict) -> None:
@@ -193,8 +217,17 @@ class FakeDiscord:
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
 
     async def dispatch(self, event: str, data: dict) -> None:
-        """Send a gateway event to the connected client."""
-        await self._send(self._sockets[-1], event, data)
+        """Send a gateway event to the connected client: with shards, to the connection of the
+        event's server's shard (DMs: shard 0)."""
+        if self.shards == 1:
+            await self._send(self._sockets[-1], event, data)
+            return
+        guild = data.get("guild_id") or (data.get("id") if event == "GUILD_CREATE" else None)
+        shard = (int(guild) >> 22) % self.shards if guild else 0
+        sockets = [ws for ws in self._sockets if self._shard_of.get(id(ws)) == shard]
+        if not sockets:
+            raise RuntimeError(f"no connection runs shard {shard} of {self.shards}")
+        await self._send(sockets[-1], event, data)
 
     async def drop_connection(self) -> None:
         """Close the gateway socket the way a failing server does (the client should resume)."""
@@ -224,7 +257,8 @@ class FakeDiscord:
             else:
                 raw = await request.text()
                 body = json.loads(raw) if raw else None
-        call = Call(request.method, path, body, time.monotonic(), files=files)
+        call = Call(request.method, path, body, time.monotonic(), files=files,
+                    pid=_client_pid(request) if self.track_processes else None)
         response = self._answer(request.method, path, body)
         if isinstance(response, web.Response) and response.content_type == "application/json":
             call.response = json.loads(response.text or "null")
@@ -239,10 +273,11 @@ class FakeDiscord:
         if path == "/oauth2/applications/@me":
             return _json({
                 "id": str(APP_ID), "name": "QuoteBot", "description": "", "icon": None, "bot_public": True,
-                "bot_require_code_grant": False, "owner": user(1, "owner"), "verify_key": "0" * 64, "flags": 0,
+                "bot_require_code_grant": False, "owner": user(1, "owner"), "verify_key": "0" * 64,
+                "flags": 0 if self.refuse_intents & MESSAGE_CONTENT else GATEWAY_MESSAGE_CONTENT_LIMITED,
             })
         if path in ("/gateway", "/gateway/bot"):
-            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+            return _json({"url": self.gateway_url, "shards": self.shards, "session_start_limit": {
                 "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
             scope = parts[3] if len(parts) == 5 else "global"
@@ -403,9 +438,9 @@ class FakeDiscord:
 
     # ---- servers, channels, threads and message content ------------------------------------
 
-    async def add_guild(self, channels: list[dict[str, Any]] | None = None) -> None:
+    async def add_guild(self, channels: list[dict[str, Any]] | None = None, guild_id: int = GUILD_ID) -> None:
         """The bot joins the fake server with these channels (default: #general and a forum)."""
-        await self.dispatch("GUILD_CREATE", guild_payload(channels or [text_channel(), forum_channel()]))
+        await self.dispatch("GUILD_CREATE", guild_payload(channels or [text_channel(), forum_channel()], guild_id))
 
     def _content_for_bot(self, content: str, mentions_bot: bool, dm: bool) -> str:
         """What Discord lets the bot read: without Message Content, a guild message's text is empty
@@ -434,3 +469,17 @@ class FakeDiscord:
     def posts_in(self, channel_id: int | str) -> list[Call]:
         """Messages the bot posted in a channel or thread."""
         return [c for c in self.calls if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"]
+
+
+def _client_pid(request: web.Request) -> int | None:
+    """The id of the local process whose socket made this request."""
+    import psutil
+
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if not peer:
+        return None
+    for conn in psutil.net_connections(kind="tcp"):
+        if conn.laddr and conn.laddr.port == peer[1] and conn.pid is not None and conn.raddr \
+                and conn.raddr.port == request.transport.get_extra_info("sockname")[1]:
+            return conn.pid
+    return None

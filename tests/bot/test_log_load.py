@@ -1,6 +1,6 @@
 """The question log under load and faults, on the real discord.py client against the fake Discord
-(127.0.0.1 only): 200 concurrent /asks with votes, a bot SIGKILLed while writing, a corrupt log file,
-and a log that cannot be written."""
+(127.0.0.1 only): 200 concurrent /asks with votes and a bot SIGKILLed while writing, each on SQLite and on
+PostgreSQL (tests/postgres.py); a corrupt log file, and a log that cannot be written."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from community import buttons, community_settings, ephemeral_reply, running_bot
 from fake_discord import HEARTBEAT_MS, FakeDiscord
+from postgres import query
 from test_discord import QUESTIONS, callback, first_followup
 
 from bot.storage.user_hash import UserHasher
@@ -32,9 +33,14 @@ def record_id(body: dict) -> int:
     return int(buttons(body)[0]["custom_id"].rsplit(":", 1)[1])
 
 
+def kept_in(target: Path | str) -> dict[str, object]:
+    """The settings that keep the log in `target`: a SQLite file, or a PostgreSQL URL."""
+    return {"database_url": target} if isinstance(target, str) else {"question_log": target}
+
+
 async def test_two_hundred_concurrent_asks_with_votes_are_all_logged(
-        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:
-    bot_settings = community_settings(settings, tmp_path)
+        server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path, log_target: Path | str) -> None:
+    bot_settings = community_settings(settings, tmp_path, **kept_in(log_target))
     started = time.monotonic()
     async with running_bot(bot_settings, engine):
         beats_before = len(server.heartbeats)
@@ -61,9 +67,8 @@ async def test_two_hundred_concurrent_asks_with_votes_are_all_logged(
     elapsed = time.monotonic() - started
     gaps = [b - a for a, b in itertools.pairwise(beats)]
     assert gaps and max(gaps) < 3 * HEARTBEAT_MS / 1000, f"heartbeat gap {max(gaps):.2f} s"
-    with sqlite3.connect(bot_settings.question_log) as conn:
-        logged = conn.execute("SELECT question, count(*) FROM answers GROUP BY question").fetchall()
-        votes = dict(conn.execute("SELECT answer_id || ':' || user_hash, vote FROM votes").fetchall())
+    logged = query(log_target, "SELECT question, count(*) FROM answers GROUP BY question")
+    votes = dict(query(log_target, "SELECT answer_id || ':' || user_hash, vote FROM votes"))
     assert sorted(q for q, _ in logged) == sorted(questions) and all(n == 1 for _, n in logged)  # exactly once
     hasher = UserHasher.from_settings(bot_settings)
     expected = {}
@@ -121,19 +126,21 @@ async def test_when_the_log_cannot_be_written_the_bot_keeps_answering_with_one_w
 
 
 KILLED_BOT = textwrap.dedent("""
-    import asyncio, dataclasses, sqlite3, sys
+    import asyncio, dataclasses, sys
     from pathlib import Path
     import discord
     from discord.gateway import DiscordWebSocket
-    sys.path.insert(0, "tests/bot")
+    sys.path[:0] = ["tests/bot", "tests"]
     from community import community_settings, running_bot
     from fake_discord import FakeDiscord
+    from postgres import query
     from index.config import load_settings
     from index.engine import Engine
 
     async def main() -> None:
-        folder = Path(sys.argv[1])
-        settings = community_settings(load_settings(), folder)
+        folder, url = Path(sys.argv[1]), sys.argv[2] or None  # the log: a URL, or a file in the folder
+        settings = community_settings(load_settings(), folder, database_url=url)
+        target = url or settings.question_log
         engine = Engine.load(settings)
         fake = FakeDiscord()
         await fake.start()
@@ -148,22 +155,22 @@ KILLED_BOT = textwrap.dedent("""
                     i += 1
                     await fake.slash("ask", user_id=100 + i, question=f"What is Macrohard? {i}")
                 await asyncio.sleep(0.2)
-                with sqlite3.connect(settings.question_log) as conn:  # what another reader sees committed
-                    for (answer_id,) in conn.execute("SELECT id FROM answers"):
-                        if answer_id not in seen:
-                            seen.add(answer_id)
-                            print(answer_id, flush=True)
+                for (answer_id,) in query(target, "SELECT id FROM answers"):  # what another reader sees committed
+                    if answer_id not in seen:
+                        seen.add(answer_id)
+                        print(answer_id, flush=True)
 
     asyncio.run(main())
 """)
 
 
 def test_a_bot_sigkilled_while_writing_leaves_every_committed_row(settings: Settings, engine: Engine,
-                                                                   tmp_path: Path) -> None:
+                                                                   tmp_path: Path, log_target: Path | str) -> None:
+    url = log_target if isinstance(log_target, str) else ""
     env = {**os.environ, "QUOTEBOT_CORPUS_DIR": str(settings.corpus_dir), "QUOTEBOT_INDEX_DIR": str(settings.index_dir),
            "QUOTEBOT_LOG_LEVEL": "WARNING", "QUOTEBOT_MODEL": settings.index.model}
-    process = subprocess.Popen([sys.executable, "-c", KILLED_BOT, str(tmp_path)], stdout=subprocess.PIPE, text=True,
-                               cwd=REPO_ROOT, env=env)
+    process = subprocess.Popen([sys.executable, "-c", KILLED_BOT, str(tmp_path), url], stdout=subprocess.PIPE,
+                               text=True, cwd=REPO_ROOT, env=env)
     committed: list[int] = []
     try:
         assert process.stdout is not None
@@ -175,8 +182,8 @@ def test_a_bot_sigkilled_while_writing_leaves_every_committed_row(settings: Sett
     finally:
         os.kill(process.pid, signal.SIGKILL)  # mid-stream: answers queued, transactions in flight
         process.wait(30)
-    path = tmp_path / "questions.sqlite3"
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        stored = {row[0] for row in conn.execute("SELECT id FROM answers")}
+    target = url or tmp_path / "questions.sqlite3"
+    if not url:
+        assert query(target, "PRAGMA integrity_check") == [("ok",)]
+    stored = {row[0] for row in query(target, "SELECT id FROM answers")}
     assert set(committed) <= stored

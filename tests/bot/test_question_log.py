@@ -1,11 +1,13 @@
-"""The question log on real SQLite: records, votes, retention, migrations, and its faults (a corrupt
-file, an unwritable folder, a full disk, a process SIGKILLed while writing)."""
+"""The question log on real SQLite and on a real PostgreSQL server (tests/postgres.py): records, votes,
+retention, migrations, and its faults (a corrupt file, an unwritable folder, a full disk, a server out
+of reach or going away, a process SIGKILLed while writing)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,8 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+from postgres import PostgresServer, execute, query
 
-from bot.storage.question_log import DAY, SCHEMA_VERSION, Entry, LoggedQuote, LogUnavailable, QuestionLog, new_record_id
+from bot.storage.question_log import DAY, Entry, LoggedQuote, LogUnavailable, QuestionLog, new_record_id
+from bot.storage.schema import SCHEMA_VERSION
 from index.config import REPO_ROOT
 
 
@@ -26,7 +30,15 @@ def entry(question: str = "How many GPUs?", asked_at: float | None = None, confi
 
 
 @pytest.fixture()
-def qlog(tmp_path: Path):
+def qlog(log_target: Path | str):
+    """A started log, once on SQLite and once on PostgreSQL."""
+    log = QuestionLog(log_target).start()
+    yield log
+    log.close()
+
+
+@pytest.fixture()
+def sqlite_log(tmp_path: Path):
     log = QuestionLog(tmp_path / "q.sqlite3").start()
     yield log
     log.close()
@@ -46,9 +58,33 @@ def test_records_votes_and_a_changed_vote(qlog: QuestionLog) -> None:
     assert qlog.answer(12345).result(5) is None
 
 
-def test_wal_schema_version_and_raw_ids_never_stored(qlog: QuestionLog) -> None:
-    qlog.record(entry()).result(5)
-    with sqlite3.connect(qlog.path) as conn:
+def test_an_operations_own_fault_fails_it_alone(qlog: QuestionLog) -> None:
+    first, second = entry("first"), entry("second")
+    qlog.record(first).result(5)
+    qlog.call(lambda _: time.sleep(0.2), write=False)  # the next three wait, and go in one transaction
+    futures = [qlog.record(second), qlog.record(first), qlog.vote(first.id, "u", 1)]  # the middle one: a taken id
+    assert futures[0].result(5) is None and futures[2].result(5) == "new"
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        futures[1].result(5)
+    assert [e.question for e in qlog.entries(0).result(5)] == ["first", "second"]
+
+
+def test_source_records_and_server_settings_are_kept(qlog: QuestionLog) -> None:
+    record = {"at": "2026-12-07T03:00:00Z", "action": "add", "file": "a.md", "sha256": "ab" * 32, "title": "A",
+              "by": "h" * 32, "server": 900000000000000100}
+    qlog.record_source_change(record).result(5)
+    qlog.record_source_change({**record, "server": None, "file": "b.md", "title": None}).result(5)
+    assert qlog.source_changes(record["server"]).result(5) == [record]
+    assert [r["file"] for r in qlog.source_changes(None).result(5)] == ["b.md"]
+    qlog.set_library(900000000000000100, False).result(5)
+    qlog.set_library(900000000000000200, False).result(5)
+    qlog.set_library(900000000000000200, True).result(5)  # on again
+    assert qlog.library_off().result(5) == {900000000000000100}
+
+
+def test_wal_schema_version_and_raw_ids_never_stored(sqlite_log: QuestionLog) -> None:
+    sqlite_log.record(entry()).result(5)
+    with sqlite3.connect(sqlite_log.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = {row[1] for table in ("answers", "votes") for row in conn.execute(f"PRAGMA table_info({table})")}
@@ -56,11 +92,11 @@ def test_wal_schema_version_and_raw_ids_never_stored(qlog: QuestionLog) -> None:
 
 
 def test_migrates_an_older_schema_forward(tmp_path: Path) -> None:
-    from bot.storage.question_log import MIGRATIONS
+    from bot.storage.schema import MIGRATIONS
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:  # a version-1 log, as the first release wrote it
-        conn.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+        conn.executescript(MIGRATIONS[0].sqlite + "PRAGMA user_version=1;")
         conn.execute("INSERT INTO answers VALUES (7, ?, 'old question', 1, 2, 0, 'h', 'none', 5.0, 'ask')",
                      (time.time(),))
     log = QuestionLog(path).start()
@@ -72,20 +108,51 @@ def test_migrates_an_older_schema_forward(tmp_path: Path) -> None:
         log.close()
 
 
-def test_retention_prunes_old_answers_at_start(tmp_path: Path) -> None:
-    log = QuestionLog(tmp_path / "q.sqlite3", retention_days=90).start()
+def test_migrates_an_older_postgres_schema_forward(postgres_server: PostgresServer) -> None:
+    from bot.storage.schema import MIGRATIONS
+
+    url = postgres_server.new_database()
+    execute(url, MIGRATIONS[0].postgres)  # a version-1 database, as the first release would have made it
+    execute(url, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    execute(url, "INSERT INTO schema_version VALUES (1)")
+    execute(url, "INSERT INTO answers VALUES (7, ?, 'old question', 1, 2, 0, 'h', 'none', 5.0, 'ask')",
+            [(time.time(),)])
+    log = QuestionLog(url).start()
+    try:
+        assert log.answer(7).result(5).question == "old question"
+        log.set_autoanswer(99, 1, True).result(5)  # a table of version 2
+        assert log.autoanswer_channels().result(5) == {99}
+    finally:
+        log.close()
+    assert query(url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+
+
+def test_both_databases_have_the_same_tables_and_columns(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    url = postgres_server.new_database()
+    for target in (tmp_path / "q.sqlite3", url):
+        QuestionLog(target).start().close()
+    sqlite_columns = {(table, column) for (table,) in query(tmp_path / "q.sqlite3",
+                                                           "SELECT name FROM sqlite_master WHERE type = 'table'")
+                      for column in [row[1] for row in query(tmp_path / "q.sqlite3", f"PRAGMA table_info({table})")]}
+    postgres_columns = set(query(url, "SELECT table_name, column_name FROM information_schema.columns"
+                                      " WHERE table_schema = 'public' AND table_name <> 'schema_version'"))
+    assert sqlite_columns == postgres_columns
+
+
+def test_retention_prunes_old_answers_at_start(log_target: Path | str) -> None:
+    log = QuestionLog(log_target, retention_days=90).start()
     old, recent = entry(asked_at=time.time() - 91 * DAY), entry(asked_at=time.time() - 89 * DAY)
     log.record(old).result(5)
     log.record(recent).result(5)
     log.vote(old.id, "u", 1).result(5)
     log.close()
-    log = QuestionLog(tmp_path / "q.sqlite3", retention_days=90).start()
+    log = QuestionLog(log_target, retention_days=90).start()
     try:
         assert log.answer(old.id).result(5) is None and log.answer(recent.id).result(5) is not None
         assert log.vote(old.id, "u", -1).result(5) == "missing"
-        with sqlite3.connect(log.path) as conn:  # the quotes and votes went with it
-            assert conn.execute("SELECT count(*) FROM votes").fetchone()[0] == 0
-            assert conn.execute("SELECT count(*) FROM quotes").fetchone()[0] == 1
+        # the quotes and votes went with it
+        assert query(log_target, "SELECT count(*) FROM votes") == [(0,)]
+        assert query(log_target, "SELECT count(*) FROM quotes") == [(1,)]
     finally:
         log.close()
 
@@ -142,7 +209,59 @@ def test_an_unwritable_log_warns_once_and_fails_fast(caplog: pytest.LogCaptureFi
         warnings[0].getMessage()
 
 
-def test_a_full_disk_warns_once_and_recovers(qlog: QuestionLog, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unreachable_postgres_warns_once_and_fails_fast(caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"postgresql://quotebot:secret@127.0.0.1:{s.getsockname()[1]}/quotebot"
+    with caplog.at_level(logging.WARNING):
+        log = QuestionLog(url).start()
+        try:
+            started = time.monotonic()
+            for _ in range(5):
+                with pytest.raises(LogUnavailable):
+                    log.record(entry()).result(5)
+            assert time.monotonic() - started < 1
+        finally:
+            log.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "cannot open the question log postgresql://quotebot:***@127.0.0.1" in warnings[0]
+    assert "secret" not in caplog.text
+
+
+def test_a_postgres_server_going_away_warns_once_and_recovers(caplog: pytest.LogCaptureFixture) -> None:
+    server = PostgresServer().start()  # a server of its own, to stop and start again
+    try:
+        log = QuestionLog(server.new_database()).start()
+        try:
+            first = entry()
+            log.record(first).result(5)
+            server.pause()
+            with caplog.at_level(logging.WARNING):
+                for _ in range(2):
+                    with pytest.raises(LogUnavailable):
+                        log.record(entry()).result(30)
+            server.resume()
+            later = entry()
+            deadline = time.monotonic() + 120
+            while True:  # writing resumes once the pool has connected again (it backs off while it cannot)
+                try:
+                    log.record(later).result(30)
+                    break
+                except LogUnavailable:
+                    assert time.monotonic() < deadline, "the log did not resume"
+                    time.sleep(1)
+            assert log.answer(first.id).result(5) is not None and log.answer(later.id).result(5) is not None
+        finally:
+            log.close()
+    finally:
+        server.stop()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
+                and r.name.startswith("bot.")]
+    assert len(warnings) == 1 and "cannot write the question log postgresql://" in warnings[0], warnings
+
+
+def test_a_full_disk_warns_once_and_recovers(sqlite_log: QuestionLog, caplog: pytest.LogCaptureFixture) -> None:
+    qlog = sqlite_log
     qlog.record(entry()).result(5)
     pages = qlog.call(lambda c: c.execute("PRAGMA page_count").fetchone()[0]).result(5)
     qlog.call(lambda c: c.execute(f"PRAGMA max_page_count={pages}")).result(5)  # SQLITE_FULL from here on
@@ -166,7 +285,7 @@ KILLED_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from bot.storage.question_log import Entry, LoggedQuote, QuestionLog, new_record_id
-    log = QuestionLog(Path(sys.argv[1])).start()
+    log = QuestionLog(sys.argv[1] if sys.argv[1].startswith("postgresql:") else Path(sys.argv[1])).start()
     i = 0
     while True:
         futures = []
@@ -181,9 +300,8 @@ KILLED_WRITER = textwrap.dedent("""
 """)
 
 
-def test_sigkill_while_writing_keeps_every_committed_row(tmp_path: Path) -> None:
-    path = tmp_path / "q.sqlite3"
-    process = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE,
+def test_sigkill_while_writing_keeps_every_committed_row(log_target: Path | str) -> None:
+    process = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(log_target)], stdout=subprocess.PIPE,
                                text=True, cwd=REPO_ROOT)
     committed = []
     try:
@@ -195,11 +313,11 @@ def test_sigkill_while_writing_keeps_every_committed_row(tmp_path: Path) -> None
     finally:
         os.kill(process.pid, signal.SIGKILL)  # in the middle of its next transactions
         process.wait(10)
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        stored = {row[0] for row in conn.execute("SELECT id FROM answers")}
+    if isinstance(log_target, Path):
+        assert query(log_target, "PRAGMA integrity_check") == [("ok",)]
+    stored = {row[0] for row in query(log_target, "SELECT id FROM answers")}
     assert set(committed) <= stored
-    log = QuestionLog(path).start()  # and the bot's own open accepts it
+    log = QuestionLog(log_target).start()  # and the bot's own open accepts it
     try:
         assert len(log.entries(0).result(10)) == len(stored)
     finally:
