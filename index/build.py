@@ -30,6 +30,7 @@ from .ingest.recordings import (
     Transcribed,
     Transcriber,
     WhisperTranscriber,
+    clock_time,
     is_recording,
     prune_cache,
     transcribe_all,
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 
 
 FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
+PROGRESS_SECONDS = 2.0  # at least this long between two progress lines of the embedding
+EMBED_SLICE = 16  # sentences embedded between two looks at the clock (one batch: a few seconds at most)
 
 
 
@@ -279,11 +282,40 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
     if todo:
         batch, kind = titled(embedder, [inputs[i] for i in todo],
                              [documents[sentences[i].source].source.title or "" for i in todo])
-        sentence_vectors[todo] = embedder.encode(batch, kind)
+        order = sorted(range(len(todo)), key=lambda i: len(batch[i]))  # similar lengths batched: little padding
+        progress = EmbeddingProgress(len(todo))
+        for at in range(0, len(order), EMBED_SLICE):
+            part = order[at : at + EMBED_SLICE]
+            sentence_vectors[[todo[i] for i in part]] = embedder.encode([batch[i] for i in part], kind)
+            progress(at + len(part))
     report.encoded = len(todo)
     chunk_vectors = np.stack([chunk_vector(sentence_vectors, chunk) for chunk in chunks]) if chunks \
         else np.zeros((0, embedder.dims), dtype=np.float32)
     return sentence_vectors, chunk_vectors
+
+
+class EmbeddingProgress:
+    """Logs the sentences embedded of the total, the rate and the time left: at most every
+    PROGRESS_SECONDS, and when all are done. The build log, `python -m index build`, the console and a
+    Discord rebuild's reply (bot/chat/build_progress.py) show these lines."""
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total = total
+        self.clock = clock
+        self.started = self.last = clock()
+
+    def __call__(self, done: int) -> None:
+        now = self.clock()
+        if done < self.total and now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-6)
+        if done < self.total:
+            log.info("[4/5] embedding: %d of %d sentences, %.1f a second, about %s left", done, self.total, rate,
+                     clock_time((self.total - done) / rate))
+        else:
+            log.info("[4/5] embedding: %d sentences in %s, %.1f a second", done, clock_time(now - self.started),
+                     rate)
 
 
 def chunk_vector(sentence_vectors: np.ndarray, chunk: Chunk) -> np.ndarray:
