@@ -21,7 +21,7 @@ from index.models import gemma as gemma_install
 from index.models.files import InstallError
 from index.retrieve import installed
 from index.retrieve.embed import Embedder, SentenceTransformersModel, gemma_dir, question_encoder
-from index.retrieve.onnx_encoder import PROMPTS, OnnxEncoder
+from index.retrieve.onnx_encoder import MAX_TOKENS, PROMPTS, OnnxEncoder
 from index.storage.checksums import sha256_file
 
 INSTALLED = load_settings().model_dir / installed.GEMMA_FOLDER
@@ -142,3 +142,20 @@ def test_onnx_pipeline_agrees_with_torch_on_questions_and_padded_passage_batches
         theirs = torch_model.encode(texts, kind)
         cosines = (ours * theirs).sum(axis=1)
         assert cosines.min() >= 0.999, (kind, cosines.min())
+
+
+def test_sentencepiece_gives_the_ids_of_tokenizer_json(embedder: Embedder) -> None:
+    """The encoder reads tokenizer.model (fast to load); the model was exported with tokenizer.json's ids."""
+    from tokenizers import Tokenizer
+
+    reference = Tokenizer.from_file(str(INSTALLED / "tokenizer.json"))
+    reference.enable_truncation(MAX_TOKENS)
+    questions, _ = _benchmark_texts(10_000)
+    documents, _ = load_documents(REPO_ROOT / "corpus")
+    texts = [PROMPTS["query"] + q for q in questions] + [
+        "title: Notes | text: " + doc.text[s.start : s.end] for doc in documents for s in doc.sentences]
+    texts += ["two  spaces,\ta tab\nand a line", " a leading space", "<start_of_turn>user 👍", "长" * 3000]
+    ours = embedder.backend.token_ids(texts)
+    theirs = [encoding.ids for encoding in reference.encode_batch(texts)]
+    assert len(texts) > 500 and len(ours[-1]) == MAX_TOKENS
+    assert [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b] == []
