@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 
 FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
-PROGRESS_SECONDS = 2.0  # at least this long between two progress lines of the embedding
+PROGRESS_SECONDS = 4.0  # at least this long between two progress lines of the embedding (a slice more at most)
 EMBED_SLICE = 16  # sentences embedded between two looks at the clock (one batch: a few seconds at most)
 
 
