@@ -15,14 +15,16 @@ cut at the lines that start them:
   answer     from the index being ready to the first answer printed
 
 It prints the phases, the total, the number of lines the install printed and run.sh printed before the
-first answer, and the machine's load (`uptime`) before and after: on a shared machine read the times as
-upper bounds.
+first answer, the machine's load (`uptime`) before and after, and the CPU time all of run.sh's processes
+used: on a shared machine read the times as upper bounds, and half the CPU time (two cores) as what the
+run needs at the least.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,7 @@ def run(source: str, keep: bool) -> int:
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if "/.venv/" not in p)
     print(f"clone of {source} at {commit} in {clone}; load before: {load()}")
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines: list[tuple[float, str]] = []
     with subprocess.Popen(["bash", "scripts/run.sh"], cwd=clone, env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
@@ -67,6 +70,8 @@ def run(source: str, keep: bool) -> int:
                 process.kill()  # the console that follows is not part of the first run
                 break
         process.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     total = next((at for at, line in lines if line.startswith(FIRST_ANSWER)), None)
     log = clone / ".install.log"
     if total is None:
@@ -86,7 +91,7 @@ def run(source: str, keep: bool) -> int:
     install_end = next((n for n, (_, line) in enumerate(lines) if line.startswith("install ok")), len(lines))
     print(f"\nlines printed: {install_end + 1} by the install, {len(lines)} before the first answer; "
           f"the install's log: {len(log.read_text(encoding='utf-8').splitlines()) if log.exists() else 0} lines")
-    print(f"load after: {load()}")
+    print(f"CPU time of all its processes: {cpu:.0f} s (user + system); load after: {load()}")
     print("\nwhat run.sh printed, with the second each line came:")
     for at, line in lines:
         print(f"  {at:6.1f}  {line[:150]}")
