@@ -16,8 +16,8 @@ cut at the lines that start them:
 
 It prints the phases, the total, the number of lines the install printed and run.sh printed before the
 first answer, the machine's load (`uptime`) before and after, and the CPU time all of run.sh's processes
-used: on a shared machine read the times as upper bounds, and half the CPU time (two cores) as what the
-run needs at the least.
+used (the console's start after the answer included): on a shared machine read the times as upper
+bounds, and half the CPU time (two cores) as what the run needs at the least.
 """
 
 from __future__ import annotations
