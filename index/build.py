@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 
 FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
+PROGRESS = "progress"  # a log record's attribute: a line the next one of its kind replaces on a terminal
 PROGRESS_SECONDS = 4.0  # at least this long between two progress lines of the embedding (a slice more at most)
 EMBED_SLICE = 16  # sentences embedded between two looks at the clock (one batch: a few seconds at most)
 
@@ -312,10 +313,33 @@ class EmbeddingProgress:
         rate = done / max(now - self.started, 1e-6)
         if done < self.total:
             log.info("[4/5] embedding: %d of %d sentences, %.1f a second, about %s left", done, self.total, rate,
-                     clock_time((self.total - done) / rate))
+                     clock_time((self.total - done) / rate), extra={PROGRESS: True})
         else:
             log.info("[4/5] embedding: %d sentences in %s, %.1f a second", done, clock_time(now - self.started),
                      rate)
+
+
+class TerminalLog(logging.StreamHandler):
+    """The build's log on a terminal: progress lines (records with PROGRESS set: the embedding's count,
+    a transcription's share) overwrite each other in place instead of filling the screen; every other
+    line is printed as usual. Where the stream is not a terminal (a file, a pipe), every line is kept."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.live = False  # a progress line is on the screen, unfinished
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not getattr(self.stream, "isatty", lambda: False)():
+            super().emit(record)
+            return
+        try:
+            text = self.format(record)
+            progress = getattr(record, PROGRESS, False)
+            self.stream.write(("\r\x1b[2K" if self.live else "") + text + ("" if progress else "\n"))
+            self.live = progress
+            self.flush()
+        except Exception:  # as logging.StreamHandler does
+            self.handleError(record)
 
 
 def chunk_vector(sentence_vectors: np.ndarray, chunk: Chunk) -> np.ndarray:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.terminal import render
+from index.build import TerminalLog
 from index.config import Settings, load_settings
 from index.engine import Engine
 from index.errors import BadQuestion, ConfigError, CorpusEmpty
@@ -156,7 +157,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s",
+                        handlers=[TerminalLog(sys.stderr)])  # the first build's progress: one line, updated
     try:
         _validate(args)
         if args.command == "sync":

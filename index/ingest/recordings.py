@@ -156,7 +156,7 @@ class ProgressLog:
         share = min(done / total, 1.0)
         left = (now - self.started) * (1 - share) / share
         log.info("transcribing %s: %.0f%% of %s done, about %s left", self.name, 100 * share, clock_time(total),
-                 clock_time(left))
+                 clock_time(left), extra={"progress": True})  # build.TerminalLog: replaced in place
 
 
 def clock_time(seconds: float) -> str:

@@ -4,6 +4,7 @@ embedding's progress (index/build.py) among them."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import threading
 
@@ -11,7 +12,7 @@ import pytest
 
 from bot.chat.build_progress import ProgressReply, follow_build_log, status_line
 from index import build
-from index.build import EmbeddingProgress
+from index.build import EmbeddingProgress, TerminalLog
 
 
 @pytest.mark.parametrize(("line", "shown"), [
@@ -93,3 +94,43 @@ def test_a_real_build_shows_its_embedding_progress_in_the_reply(tiny_settings, e
     assert embedding[0].startswith(f"[4/5] embedding: 2 of {report.encoded} sentences, ") \
         and embedding[0].endswith(" left")
     assert embedding[-1].startswith(f"[4/5] embedding: {report.encoded} sentences in ")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_lines_replace_each_other_and_other_lines_stay() -> None:
+    screen, file = _Terminal(), io.StringIO()
+    logger = logging.getLogger("index.build")
+    handlers = [TerminalLog(screen), TerminalLog(file)]
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    for handler in handlers:
+        logger.addHandler(handler)
+    try:
+        now = [0.0]
+        progress = EmbeddingProgress(100, clock=lambda: now[0])
+        logger.info("[4/5] embedding: 5 added")
+        for done in (25, 50, 100):
+            now[0] += 5.0
+            progress(done)
+        logger.info("[5/5] writing the index")
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert file.getvalue().splitlines() == [
+        "[4/5] embedding: 5 added",
+        "[4/5] embedding: 25 of 100 sentences, 5.0 a second, about 0:15 left",
+        "[4/5] embedding: 50 of 100 sentences, 5.0 a second, about 0:10 left",
+        "[4/5] embedding: 100 sentences in 0:15, 6.7 a second",
+        "[5/5] writing the index",
+    ]
+    assert screen.getvalue() == (
+        "[4/5] embedding: 5 added\n"
+        "[4/5] embedding: 25 of 100 sentences, 5.0 a second, about 0:15 left"
+        "\r\x1b[2K[4/5] embedding: 50 of 100 sentences, 5.0 a second, about 0:10 left"
+        "\r\x1b[2K[4/5] embedding: 100 sentences in 0:15, 6.7 a second\n"
+        "[5/5] writing the index\n")
