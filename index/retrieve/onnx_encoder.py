@@ -65,7 +65,9 @@ class OnnxEncoder:
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """The model's input ids of each text: <bos>, its tokens (cut to fit MAX_TOKENS), <eos>."""
         bos, eos = self.tokenizer.bos_id(), self.tokenizer.eos_id()
-        return [[bos, *ids[: MAX_TOKENS - 2], eos] for ids in self.tokenizer.encode(texts)]
+        # One thread: SentencePiece's pool costs more than it saves on these short texts (measured: 35 against
+        # 48 us a question, 158 against 205 us a batch of 16; milliseconds when the cores are busy).
+        return [[bos, *ids[: MAX_TOKENS - 2], eos] for ids in self.tokenizer.encode(texts, num_threads=1)]
 
     def encode_one(self, text: str, kind: str = "query") -> np.ndarray:
         return self.encode([text], kind)[0]
