@@ -49,8 +49,9 @@ log = logging.getLogger(__name__)
 
 FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
 PROGRESS = "progress"  # a log record's attribute: a line the next one of its kind replaces on a terminal
-PROGRESS_SECONDS = 4.0  # at least this long between two progress lines of the embedding (a slice more at most)
-EMBED_SLICE = 16  # sentences embedded between two looks at the clock (one batch: a few seconds at most)
+PROGRESS_SECONDS = 2.5  # at least this long between two progress lines of the embedding (a slice more at most)
+EMBED_SLICE = 16  # the most sentences embedded between two looks at the clock (one batch)
+SLICE_SECONDS = 2.0  # a slice is cut to about this long (busy cores): progress lines stay under 5 s apart
 
 
 
@@ -285,10 +286,15 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
                              [documents[sentences[i].source].source.title or "" for i in todo])
         order = sorted(range(len(todo)), key=lambda i: len(batch[i]))  # similar lengths batched: little padding
         progress = EmbeddingProgress(len(todo))
-        for at in range(0, len(order), EMBED_SLICE):
-            part = order[at : at + EMBED_SLICE]
+        at, size = 0, EMBED_SLICE
+        while at < len(order):
+            part = order[at : at + size]
+            started = time.monotonic()
             sentence_vectors[[todo[i] for i in part]] = embedder.encode([batch[i] for i in part], kind)
-            progress(at + len(part))
+            at += len(part)
+            progress(at)
+            per_sentence = (time.monotonic() - started) / len(part)
+            size = max(1, min(EMBED_SLICE, int(SLICE_SECONDS / max(per_sentence, 1e-6))))
     report.encoded = len(todo)
     chunk_vectors = np.stack([chunk_vector(sentence_vectors, chunk) for chunk in chunks]) if chunks \
         else np.zeros((0, embedder.dims), dtype=np.float32)

@@ -86,6 +86,7 @@ def test_embedding_progress_gives_the_count_the_rate_and_the_time_left(caplog: p
 def test_a_real_build_shows_its_embedding_progress_in_the_reply(tiny_settings, embedder, monkeypatch) -> None:
     monkeypatch.setattr(build, "PROGRESS_SECONDS", 0.0)  # every slice, to see several on a small corpus
     monkeypatch.setattr(build, "EMBED_SLICE", 2)
+    monkeypatch.setattr(build, "SLICE_SECONDS", 1e6)  # slices of 2 however busy the cores are
     seen: list[str] = []
     with follow_build_log(seen.append):
         report = build.build_index(tiny_settings, embedder)
