@@ -15,7 +15,7 @@ STEP="starting"
 failed() {
   local status=$?
   trap - ERR
-  [ -n "${FETCH:-}" ] && kill "$FETCH" 2>/dev/null
+  if [ -n "${FETCH:-}" ]; then kill "$FETCH" 2>/dev/null || true; fi
   echo "install failed at: $STEP (exit status $status)"
   echo "--- the last lines of $LOG ---"
   tail -n 15 "$LOG"
@@ -44,8 +44,12 @@ fetch_gemma_wheels() {
 }
 
 # --no-compile: no .pyc files for the ~30,000 modules installed (torch alone took minutes of the install);
-# Python writes them for the few it imports, when it first does.
-PIP_INSTALL=(python -m pip install --no-compile --progress-bar off)
+# Python writes them for the few it imports, when it first does -- unless it may not (the Docker image sets
+# PYTHONDONTWRITEBYTECODE and runs as another user): there pip compiles them at install as before.
+PIP_INSTALL=(python -m pip install --progress-bar off)
+if [ -z "${PYTHONDONTWRITEBYTECODE:-}" ]; then
+  PIP_INSTALL+=(--no-compile)
+fi
 step "packages: pip"
 "${PIP_INSTALL[@]}" --upgrade pip >>"$LOG" 2>&1
 if ! python -c "import index.models" 2>/dev/null; then
