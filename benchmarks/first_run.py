@@ -4,9 +4,9 @@
     python benchmarks/first_run.py [--source PATH_OR_URL] [--keep]
 
 The clone is of the committed state of --source (default: this repository). The run gets a fresh
-PIP_CACHE_DIR and no QUOTEBOT_* settings, so it installs every package and every model as a new user's
-would, from the registry pip is configured with. Each line run.sh prints is timestamped; the phases are
-cut at the lines that start them:
+PIP_CACHE_DIR, no QUOTEBOT_* settings and no PYTHONDONTWRITEBYTECODE, so it installs every package and
+every model as a new user's would, from the registry pip is configured with. Each line run.sh prints
+is timestamped; the phases are cut at the lines that start them:
 
   venv       from the start to the install's first line (python -m venv)
   packages   pip, torch, the project's dependencies (EmbeddingGemma's wheels download meanwhile)
@@ -53,8 +53,10 @@ def run(source: str, keep: bool) -> int:
     subprocess.run(["git", "clone", "--quiet", source, str(clone)], check=True)
     commit = subprocess.run(["git", "-C", str(clone), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=True).stdout.strip()
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("QUOTEBOT_") and name not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    # A newcomer's shell: none of the project's settings, no venv, and Python free to write .pyc files
+    # (a shell with PYTHONDONTWRITEBYTECODE set makes every process compile its imports again).
+    env = {name: value for name, value in os.environ.items() if not name.startswith("QUOTEBOT_")
+           and name not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
     env["PIP_CACHE_DIR"] = str(root / "pip-cache")  # empty
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if "/.venv/" not in p)
     print(f"clone of {source} at {commit} in {clone}; load before: {load()}")
