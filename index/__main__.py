@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .build import build_index
+from .build import TerminalLog, build_index
 from .config import Settings, load_settings
 from .engine import index_problem
 from .errors import ConfigError, CorpusEmpty, IndexProblem, ModelError
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(level=settings.log_level, format="%(message)s", handlers=[TerminalLog(sys.stderr)])
     if getattr(args, "corpus", None):
         settings = dataclasses.replace(settings, corpus_dir=args.corpus.resolve())
     if getattr(args, "out", None):

@@ -30,6 +30,7 @@ from .ingest.recordings import (
     Transcribed,
     Transcriber,
     WhisperTranscriber,
+    clock_time,
     is_recording,
     prune_cache,
     transcribe_all,
@@ -47,6 +48,10 @@ log = logging.getLogger(__name__)
 
 
 FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
+PROGRESS = "progress"  # a log record's attribute: a line the next one of its kind replaces on a terminal
+PROGRESS_SECONDS = 2.5  # at least this long between two progress lines of the embedding (a slice more at most)
+EMBED_SLICE = 16  # the most sentences embedded between two looks at the clock (one batch)
+SLICE_SECONDS = 2.0  # a slice is cut to about this long (busy cores): progress lines stay under 5 s apart
 
 
 
@@ -279,11 +284,68 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
     if todo:
         batch, kind = titled(embedder, [inputs[i] for i in todo],
                              [documents[sentences[i].source].source.title or "" for i in todo])
-        sentence_vectors[todo] = embedder.encode(batch, kind)
+        order = sorted(range(len(todo)), key=lambda i: len(batch[i]))  # similar lengths batched: little padding
+        progress = EmbeddingProgress(len(todo))
+        at, size = 0, EMBED_SLICE
+        while at < len(order):
+            part = order[at : at + size]
+            started = time.monotonic()
+            sentence_vectors[[todo[i] for i in part]] = embedder.encode([batch[i] for i in part], kind)
+            at += len(part)
+            progress(at)
+            per_sentence = (time.monotonic() - started) / len(part)
+            size = max(1, min(EMBED_SLICE, int(SLICE_SECONDS / max(per_sentence, 1e-6))))
     report.encoded = len(todo)
     chunk_vectors = np.stack([chunk_vector(sentence_vectors, chunk) for chunk in chunks]) if chunks \
         else np.zeros((0, embedder.dims), dtype=np.float32)
     return sentence_vectors, chunk_vectors
+
+
+class EmbeddingProgress:
+    """Logs the sentences embedded of the total, the rate and the time left: at most every
+    PROGRESS_SECONDS, and when all are done. The build log, `python -m index build`, the console and a
+    Discord rebuild's reply (bot/chat/build_progress.py) show these lines."""
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total = total
+        self.clock = clock
+        self.started = self.last = clock()
+
+    def __call__(self, done: int) -> None:
+        now = self.clock()
+        if done < self.total and now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-6)
+        if done < self.total:
+            log.info("[4/5] embedding: %d of %d sentences, %.1f a second, about %s left", done, self.total, rate,
+                     clock_time((self.total - done) / rate), extra={PROGRESS: True})
+        else:
+            log.info("[4/5] embedding: %d sentences in %s, %.1f a second", done, clock_time(now - self.started),
+                     rate)
+
+
+class TerminalLog(logging.StreamHandler):
+    """The build's log on a terminal: progress lines (records with PROGRESS set: the embedding's count,
+    a transcription's share) overwrite each other in place instead of filling the screen; every other
+    line is printed as usual. Where the stream is not a terminal (a file, a pipe), every line is kept."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.live = False  # a progress line is on the screen, unfinished
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not getattr(self.stream, "isatty", lambda: False)():
+            super().emit(record)
+            return
+        try:
+            text = self.format(record)
+            progress = getattr(record, PROGRESS, False)
+            self.stream.write(("\r\x1b[2K" if self.live else "") + text + ("" if progress else "\n"))
+            self.live = progress
+            self.flush()
+        except Exception:  # as logging.StreamHandler does
+            self.handleError(record)
 
 
 def chunk_vector(sentence_vectors: np.ndarray, chunk: Chunk) -> np.ndarray:

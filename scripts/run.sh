@@ -9,6 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
-python -c "import index.engine" 2>/dev/null || bash scripts/install.sh
+# Installed once: the packages import and the models check out (else the install finishes what is missing).
+python -m index.models --check >/dev/null 2>&1 || bash scripts/install.sh
 python -m bot ask "How many GPUs are in the Memphis data center?"
 exec python -m bot

@@ -1,5 +1,6 @@
 """The layout: imports run one way (bot -> engine and build -> stages -> shared leaves; inside the bot,
-terminal -> chat -> storage), with no import cycle among the project's modules. Every import statement
+terminal -> chat -> storage), with no import cycle among the project's modules; the model installers
+(index.models) use the stages, and nothing but the install imports them. Every import statement
 counts, including those under TYPE_CHECKING and inside functions."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ PACKAGES = ("index", "bot")
 STAGES = ("index.text", "index.ingest", "index.retrieve", "index.answer", "index.verify", "index.storage")
 FACADES = {"index", "index.engine", "index.build", "index.corpus", "index.collections", "index.__main__"}
 LEAVES = {"index.config", "index.records", "index.errors", "index.calibration"}  # shared: import only each other
+INSTALLERS = "index.models"  # install time only: fetch, join, convert, export the bundled models
 # The bot's groups, each allowed to import only the groups after it (and bot.wording, the shared words).
 BOT_GROUPS = ("bot.terminal", "bot.chat", "bot.storage")
 
@@ -100,6 +102,17 @@ def test_a_stage_never_imports_the_engine_the_build_or_the_bot(stage: str) -> No
     for name in (n for n in GRAPH if n == stage or n.startswith(stage + ".")):
         upward = {m for m in GRAPH[name] if m in FACADES or m.startswith("bot")}
         assert not upward, f"{name} imports {sorted(upward)}"
+
+
+def test_nothing_at_run_time_imports_the_model_installers() -> None:
+    def installer(name: str) -> bool:
+        return name == INSTALLERS or name.startswith(INSTALLERS + ".")
+
+    assert "index.models.gemma" in GRAPH and "index.retrieve.onnx_encoder" in GRAPH["index.models.gemma"]
+    importers = sorted(n for n in GRAPH if not installer(n) and any(installer(m) for m in GRAPH[n]))
+    assert importers == [], importers
+    upward = sorted(n for n in GRAPH if installer(n) and any(m in FACADES or m.startswith("bot") for m in GRAPH[n]))
+    assert upward == [], upward
 
 
 def test_the_shared_leaves_import_nothing_but_each_other() -> None:

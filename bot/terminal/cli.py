@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.storage.migration import move_server_uploads
 from bot.terminal import render, source_commands
+from index.build import TerminalLog
 from index.collections import Collections
 from index.config import Settings, load_settings
 from index.corpus import SourceRefused
@@ -191,7 +192,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s",
+                        handlers=[TerminalLog(sys.stderr)])  # the first build's progress: one line, updated
     try:
         _validate(args)
         if args.command == "sync":

@@ -155,11 +155,11 @@ class ProgressLog:
         self.last = now
         share = min(done / total, 1.0)
         left = (now - self.started) * (1 - share) / share
-        log.info("transcribing %s: %.0f%% of %s done, about %s left", self.name, 100 * share, _clock_time(total),
-                 _clock_time(left))
+        log.info("transcribing %s: %.0f%% of %s done, about %s left", self.name, 100 * share, clock_time(total),
+                 clock_time(left), extra={"progress": True})  # build.TerminalLog: replaced in place
 
 
-def _clock_time(seconds: float) -> str:
+def clock_time(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

