@@ -25,6 +25,9 @@ class Source:
     references: tuple[str, ...] = ()
     transcript: str | None = None  # a recording's machine transcript: its WebVTT file in the build
     sha256: str = ""
+    document: str | None = None  # the document this source is a version of (index/ingest/versions.py)
+    version: str | None = None  # its version ("3.0") and/or date ("2025-11-21") as that document's version
+    date: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -40,6 +43,9 @@ class Source:
             "references": list(self.references),
             "transcript": self.transcript,
             "sha256": self.sha256,
+            "document": self.document,
+            "version": self.version,
+            "date": self.date,
         }
 
     @classmethod
