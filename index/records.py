@@ -125,6 +125,7 @@ class Answer:
     quotes: list[Quote]
     conflicts: list[dict] = field(default_factory=list)
     notice: str | None = None
+    changed: list[dict] = field(default_factory=list)  # values that changed since an older version
 
     @property
     def answered(self) -> bool:
@@ -138,6 +139,7 @@ class Answer:
             "confidence": self.confidence,
             "quotes": [q.as_dict() for q in self.quotes],
             "conflicts": self.conflicts,
+            "changed": self.changed,
         }
         if self.notice:
             data["notice"] = self.notice
@@ -152,7 +154,7 @@ class Evidence:
     section: str
     timestamp: str | None
     url: str | None
-    stance: str  # "supports" | "contradicts"
+    stance: str  # "supports" | "contradicts"; for an "outdated" claim "outdated" | "current"
     score: float
     match: str  # "exact" | "near-exact" (a located quote) | "claim" (evidence for a claim)
     differences: list[dict] = field(default_factory=list)
@@ -183,7 +185,7 @@ class Evidence:
 @dataclass
 class CheckResult:
     claim: str
-    verdict: str  # "supported" | "contradicted" | "not_found"
+    verdict: str  # "supported" | "contradicted" | "not_found" | "outdated" (matches only an older version)
     evidence: list[Evidence] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
     notice: str | None = None

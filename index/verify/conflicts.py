@@ -21,6 +21,15 @@ Two numbers from different sources conflict only when all of these hold (`compar
 7. neither sentence states the other's value too (a sentence giving the total and the per-hall count
    does not contradict one giving the per-hall count).
 
+Two rules come before these. *Aligned sentences*: two sentences that are the same but for their
+numbers, once whitespace and markup are normalised (`aligned`), are about the same thing, and each
+number is set only against the number in the same place of the other ("**up to 8MB**" / "**up to
+16MB**"). *Headings are part of the subject* (`subject_differs`): values under two differently named
+sections, or in two table rows with different first cells, are never set against each other (the
+"Uploading" row's 30 minutes against the "Account access" row's 5 minutes). Two versions of one
+document (index/ingest/versions.py) do not "disagree": what changed between them is reported by
+index/verify/changes.py, and older versions take no part here.
+
 The rules are grammar and units, not facts of one corpus; none has a fitted threshold. (Comparing the
 two statements with their numbers masked by the embedding model was tried and does not separate
 same-thing pairs from different-thing ones: see docs/benchmarks.md.)
@@ -28,6 +37,7 @@ same-thing pairs from different-thing ones: see docs/benchmarks.md.)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -35,6 +45,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..ingest.documents import SECTION_SEP
+from ..ingest.versions import outdated_by, same_document
 from ..retrieve.lexical import Lexicon, tokenize
 from ..text.quantities import Quantity, dimension
 from .focus import Focus, claim_focus, question_focus
@@ -63,14 +75,22 @@ _PER = {"day": "a day", "week": "a week", "month": "a month", "year": "a year"}
 
 
 def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
-            contexts: tuple[str, str] = ("", "")) -> str | None:
-    """Why two statements do not conflict, or None when they do (the rules in the module docstring)."""
+            contexts: tuple[str, str] = ("", ""), sections: tuple[str, str] = ("", "")) -> str | None:
+    """Why two statements do not conflict, or None when they do (the rules in the module docstring).
+    `contexts`: each side's section headings and paragraph; `sections`: each side's heading path."""
     qa, qb = a.quantity, b.quantity
     kind = dimension(qa.unit or "")
     if kind in RELATIVE_UNITS:
         return "a ratio says nothing without its base"
     if kind != dimension(qb.unit or "") or kind not in focus.units:
         return "not the quantity asked about" if kind == dimension(qb.unit or "") else "different kinds of quantity"
+    if aligned(a.sentence, b.sentence):
+        if _place(a) != _place(b):
+            return "aligned sentences, different places"
+        return "the values agree" if values_agree(qa, qb) else None
+    differs = subject_differs(a.sentence, b.sentence, sections, lexicon)
+    if differs:
+        return differs
     if qa.noun and qb.noun and not _same_words(qa.noun, qb.noun, lexicon):
         return f"different things counted: {qa.noun} / {qb.noun}"
     if bool(qa.noun) != bool(qb.noun):  # "700 survivors" are people, but not any people
@@ -97,11 +117,65 @@ def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
         return "a rate and a total"
     if not _shared_topic(a, b, lexicon):
         return "nothing in common but a number"
-    if qa.agrees(qb):
+    if values_agree(qa, qb):
         return "the values agree"
     if _states(b, qa) or _states(a, qb):
         return "the other sentence states this value too"
     return None
+
+
+_MARKUP = re.compile(r"[*_`~#>|\\]+|\[|\]\([^)]*\)|\]|<[^>]+>")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def masked(text: str) -> str:
+    """A sentence without its numbers, markup and spacing: what two versions of it share."""
+    return "".join(_DIGITS.sub("#", _MARKUP.sub(" ", text)).casefold().split())
+
+
+def aligned(a: str, b: str) -> bool:
+    """The same sentence but for its numbers ("Images up to 8MB." / "Images **up to 16MB**.")."""
+    return a != b and masked(a) == masked(b) and bool(_DIGITS.search(a))
+
+
+def _place(side: Statement) -> int:
+    """Which of its sentence's quantities a statement is (0 for the first)."""
+    return [s.quantity.start for s in statements(side.sid, side.sentence)].index(side.quantity.start)
+
+
+def values_agree(qa: Quantity, qb: Quantity) -> bool:
+    """The values agree; two limits stated alike ("up to 8MB" / "up to 16MB", "at least 3" / "at least 5")
+    are compared as the limits they state, not as the ranges they allow."""
+    if qa.bound and qa.bound == qb.bound and qa.bound in ("below", "least"):
+        return qa.agrees(dataclasses.replace(qb, bound=None)) and qb.agrees(dataclasses.replace(qa, bound=None))
+    return qa.agrees(qb)
+
+
+def _leaf(section: str) -> str:
+    return section.rsplit(SECTION_SEP, 1)[-1].strip()
+
+
+def _row_head(sentence: str) -> str | None:
+    """A table row's first cell ("|`POST /api/v1/media`|Uploading|30 minutes|30|" -> the endpoint)."""
+    cells = [c.strip() for c in sentence.strip().strip("|").split("|")] if sentence.lstrip().startswith("|") else []
+    return masked(cells[0]) if len(cells) > 1 else None
+
+
+def subject_differs(a: str, b: str, sections: tuple[str, str], lexicon: Lexicon) -> str | None:
+    """Why two sentences are about different named things by where they stand: table rows with
+    different first cells, or sections whose headings share no word (through the English-Chinese
+    bridge: "上传媒体" meets "Uploading media"). None when that does not tell them apart."""
+    rows = _row_head(a), _row_head(b)
+    if rows[0] and rows[1] and rows[0] != rows[1]:
+        return f"different table rows: {rows[0]} / {rows[1]}"
+    leaves = _leaf(sections[0]), _leaf(sections[1])
+    if not leaves[0] or not leaves[1] or masked(leaves[0]) == masked(leaves[1]):
+        return None
+    tokens = set(tokenize(leaves[1])) - _NOT_TOPIC
+    for term in lexicon.terms(leaves[0], discount_common=False):
+        if not (term.word in _NOT_TOPIC or _NUMERIC.match(term.word)) and not term.alternatives.isdisjoint(tokens):
+            return None
+    return f"different sections: {leaves[0]} / {leaves[1]}"
 
 
 # Words that say how much, how long or how sure, not what: numbers, scales, times, periods, qualifiers.
@@ -183,11 +257,17 @@ def describe(a: Quantity, b: Quantity) -> tuple[str, str]:
     return f"{_value(a)} vs {_value(b)} {label}", "number"
 
 
+def answer_focus(engine: Sources, question: str, quoted: Sequence[int],
+                 encode: Callable[[str], np.ndarray] | None = None) -> Focus:
+    """What the question asks for, read with the answer's quoted sentences."""
+    answer = [s for sid in quoted for s in statements(sid, engine.data.sentence_text(sid))]
+    return question_focus(question, answer, encode)
+
+
 def answer_conflicts(engine: Sources, question: str, quoted: Sequence[int], pool: Sequence[int],
                      encode: Callable[[str], np.ndarray] | None = None) -> list[dict]:
     """Conflicts shown with an answer: about the value the question asks for, stated in a quote."""
-    answer = [s for sid in quoted for s in statements(sid, engine.data.sentence_text(sid))]
-    return find_conflicts(engine, question_focus(question, answer, encode), quoted, pool)
+    return find_conflicts(engine, answer_focus(engine, question, quoted, encode), quoted, pool)
 
 
 def claim_conflicts(engine: Sources, claim: str, deciding: Sequence[int], pool: Sequence[int]) -> list[dict]:
@@ -202,20 +282,24 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
         return []
     data = engine.data
     answer = list(dict.fromkeys(answer_ids))
-    said = {sid: _asked(engine, sid, focus) for sid in answer}
+    said = {sid: asked(engine, sid, focus) for sid in answer}
     neighbours = [n for sid in answer if said[sid] for n in _neighbours(engine, sid, focus)]
     ids = list(dict.fromkeys([*answer, *pool_ids, *neighbours]))
-    said.update({sid: _asked(engine, sid, focus) for sid in ids if sid not in said})
+    said.update({sid: asked(engine, sid, focus) for sid in ids if sid not in said})
     conflicts: list[dict] = []
     shown: list[tuple[Quantity, Quantity]] = []  # the values of each disagreement reported
+    older = outdated_by(data.sources)
+    ids = [sid for sid in ids if data.sentences[sid].source not in older]  # changes: index/verify/changes.py
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
-            if (a not in answer and b not in answer) or data.sentences[a].source == data.sentences[b].source:
+            if (a not in answer and b not in answer) or data.sentences[a].source == data.sentences[b].source \
+                    or same_document(data.sources[data.sentences[a].source], data.sources[data.sentences[b].source]):
                 continue
             contexts = (_context(engine, a), _context(engine, b))
+            sections = (data.sentences[a].section, data.sentences[b].section)
             for sa in said[a]:
                 for sb in said[b]:
-                    why = compare(sa, sb, focus, engine.lexicon, contexts)
+                    why = compare(sa, sb, focus, engine.lexicon, contexts, sections)
                     log.debug("%s | %s: %s", sa.quantity.text, sb.quantity.text, why or "conflict")
                     if why is None and not _repeats(sa.quantity, sb.quantity, shown):
                         shown.append((sa.quantity, sb.quantity))
@@ -245,7 +329,7 @@ def _repeats(a: Quantity, b: Quantity, shown: list[tuple[Quantity, Quantity]]) -
                and ((x.agrees(a) and y.agrees(b)) or (x.agrees(b) and y.agrees(a))) for x, y in shown)
 
 
-def _asked(engine: Sources, sid: int, focus: Focus) -> list[Statement]:
+def asked(engine: Sources, sid: int, focus: Focus) -> list[Statement]:
     said = statements(sid, engine.data.sentence_text(sid))
     return [s for s in said if dimension(s.quantity.unit or "") in focus.units]
 
@@ -260,7 +344,7 @@ def _neighbours(engine: Sources, sid: int, focus: Focus) -> list[int]:
     source = data.sentences[sid].source
     found: list[int] = []
     for i in np.argsort(-scores)[:NEIGHBOUR_SCAN]:
-        if data.sentences[int(i)].source != source and _asked(engine, int(i), focus):
+        if data.sentences[int(i)].source != source and asked(engine, int(i), focus):
             found.append(int(i))
             if len(found) == NEIGHBOURS:
                 break
@@ -276,10 +360,12 @@ def _context(engine: Sources, sid: int) -> str:
 
 def _report(engine: Sources, a: Statement, b: Statement) -> dict:
     about, kind = describe(a.quantity, b.quantity)
-    sides = []
-    for side in (a, b):
-        sentence = engine.data.sentences[side.sid]
-        cited = engine.evidence(sentence.source, sentence.start, sentence.end, 1.0, "claim")
-        sides.append({"source": cited.source, "text": cited.text, "value": side.quantity.text, "title": cited.title,
-                      "section": cited.section, "timestamp": cited.timestamp, "url": cited.url})
-    return {"about": about, "kind": kind, "sources": sides}
+    return {"about": about, "kind": kind, "sources": [cite(engine, a), cite(engine, b)]}
+
+
+def cite(engine: Sources, side: Statement) -> dict:
+    """One side of a disagreement or a change: the whole sentence, verbatim, with its citation."""
+    sentence = engine.data.sentences[side.sid]
+    cited = engine.evidence(sentence.source, sentence.start, sentence.end, 1.0, "claim")
+    return {"source": cited.source, "text": cited.text, "value": side.quantity.text, "title": cited.title,
+            "section": cited.section, "timestamp": cited.timestamp, "url": cited.url}
