@@ -176,7 +176,8 @@ class Engine:
         # Locating a quote works on the raw text (punctuation matters there).
         text = " ".join(unicodedata.normalize("NFC", raw_claim).split())[: len(claim) * 2 + 100]
         candidates = self.candidates(claim)
-        result = outdated_claim(self, claim, candidates) or check_claim(text, self, candidates)
+        current = [c for c in candidates if self.data.sentences[c.sid].source not in self.outdated]
+        result = outdated_claim(self, claim, candidates) or check_claim(text, self, current)
         result.notice = notice
         return result
 

@@ -4,10 +4,11 @@ An answer quotes the newest version. For each quoted sentence that states a valu
 for, its counterpart in each older version is found (`counterpart`):
 
 * the same sentence, or one that is the same but for its numbers (conflicts.aligned); else
-* the mutual nearest neighbour: the older version's sentence closest in meaning to it (stored vectors)
-  whose own closest sentence in the newer version is the quoted one. A sentence whose closest match
-  is elsewhere has no counterpart (a rewritten section does not pair "Videos up to 40MB" with "Images
-  up to 16MB").
+* the mutual best match: the older version's sentence whose wording, numbers masked, is closest to
+  it (difflib's ratio over conflicts.masked text) and whose own closest sentence in the newer version
+  is the quoted one ("**Images** (PNG, JPG, GIF) **up to 8MB**." and "**Images** (PNG, JPG, HEIF, WEBP,
+  AVIF) **up to 16MB**."). A sentence whose closest match is elsewhere has no counterpart (a rewritten
+  section does not pair "Videos up to 40MB" with "Images up to 16MB"). No threshold: mutual best only.
 
 The two are compared by the rules of conflicts.compare (the same kind of quantity, in the same
 place, that the values cannot reconcile). A change reads "changed: the 2022-12-21 version said up to
@@ -20,15 +21,14 @@ version states another in the same place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from ..ingest.versions import label, order_key, outdated_by
 from ..records import CheckResult, Evidence
 from ..retrieve.search import Candidate
 from ..text.quantities import dimension, extract
-from .conflicts import aligned, asked, cite, compare, describe, values_agree
+from .conflicts import aligned, asked, cite, compare, describe, masked, values_agree
 from .focus import Focus, claim_focus
 from .statements import Statement
 
@@ -37,9 +37,16 @@ if TYPE_CHECKING:
 
 
 def _closest(engine: Sources, sid: int, source: int) -> int:
-    ids = engine.source_sentence_ids[source]
-    vectors = engine.data.sentence_vectors
-    return ids[int(np.argmax(vectors[ids] @ vectors[sid]))]
+    """The sentence of `source` worded most like sentence sid, numbers and markup aside."""
+    matcher = SequenceMatcher(autojunk=False)
+    matcher.set_seq2(masked(engine.data.sentence_text(sid)))
+    best, best_ratio = -1, -1.0
+    for other in engine.source_sentence_ids[source]:
+        matcher.set_seq1(masked(engine.data.sentence_text(other)))
+        if matcher.real_quick_ratio() > best_ratio and matcher.quick_ratio() > best_ratio \
+                and (ratio := matcher.ratio()) > best_ratio:
+            best, best_ratio = other, ratio
+    return best
 
 
 def counterpart(engine: Sources, sid: int, source: int) -> int | None:

@@ -200,7 +200,7 @@ def _shared_topic(a: Statement, b: Statement, lexicon: Lexicon) -> bool:
 
 
 def _states(side: Statement, quantity: Quantity) -> bool:
-    return any(s.quantity.unit == quantity.unit and s.quantity.agrees(quantity)
+    return any(s.quantity.unit == quantity.unit and values_agree(s.quantity, quantity)
                for s in statements(side.sid, side.sentence))
 
 
