@@ -70,14 +70,16 @@ async def download(url: str, path: Path, max_mb: int) -> None:
 
 
 async def add(bot: Client, interaction: discord.Interaction, file: discord.Attachment, title: str | None,
-              url: str | None, recording: str | None, language: str | None, replace: bool) -> None:
-    """/source add: check, download, check again, then place the file and rebuild."""
+              url: str | None, recording: str | None, language: str | None, replace: bool,
+              versioning: tuple[str | None, str | None, str | None] = (None, None, None)) -> None:
+    """/source add: check, download, check again, then place the file and rebuild. `versioning`: the
+    document, version and date the file is a version of (all None when it is not)."""
     settings = bot.settings
     try:
         name = corpus.safe_name(file.filename)
         corpus.kind_of(name)
         corpus.check_size(name, file.size, settings.max_upload_mb)
-        entry = corpus.metadata(title, url, recording, language)
+        entry = corpus.metadata(title, url, recording, language, *versioning)
     except SourceRefused as refused:
         await interaction.response.send_message(nothing_changed(refused), ephemeral=True)
         return

@@ -207,6 +207,7 @@ def _number(text: str) -> float:
 _LENGTH_OF = re.compile(r"(?:\s*(?:或|or)\s*\d+\s*(?:分钟|秒|小时|minutes?|seconds?|hours?))?\s*(?:long\s+|长|的)?"
                         r"(?P<noun>videos?|films?|clips?|movies?|视频|影片|短片)", re.IGNORECASE)
 _RELATIVE_TIME = re.compile(r"\s*(?:ago\b|later\b|earlier\b|before\b|after\b|前|后|之前|之后|以前|以后)", re.IGNORECASE)
+_FOR_SPAN = re.compile(r"\b(?:for|within|lasts?|up to)\s+$", re.IGNORECASE)  # "kept for 30 days after": how long
 _EQUIVALENT = re.compile(r"\s*(?:[A-Za-z]+\s+)?(?:equivalents?\b|等效|当量)", re.IGNORECASE)
 _PART_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the\s+|these\s+|those\s+|all\s+)?\d[\d,.]*\+?(?=\s+[A-Za-z])")
 
@@ -368,7 +369,8 @@ def extract(text: str) -> list[Quantity]:
             continue  # a bare number word ("one of the ...") says nothing measurable
         if unit == "times" and _CALLS.match(text, unit_end):
             unit = "call"  # a count of calls in a window, not a ratio
-        if unit and dimension(unit) == "time" and _RELATIVE_TIME.match(text, unit_end):
+        if unit and dimension(unit) == "time" and _RELATIVE_TIME.match(text, unit_end) \
+                and not _FOR_SPAN.search(text[: m.start("a")]):
             unit = "date"  # "six months ago", "6 个月后": a point in time, not a duration
         elif unit and _EQUIVALENT.match(text, unit_end):
             unit += "-equivalent"  # "1 million H100 GPU equivalents" measure compute, not chips

@@ -1,7 +1,7 @@
 """What changed between versions of one document (index/ingest/versions.py).
 
-An answer quotes the newest version. For each quoted sentence that states a value of the kind asked
-for, its counterpart in each older version is found (`counterpart`):
+An answer quotes the newest version. For the first quoted sentence that states a value of the kind
+asked for, its counterpart in each older version is found (`counterpart`):
 
 * the same sentence, or one that is the same but for its numbers (conflicts.aligned); else
 * the mutual best match: the older version's sentence whose wording, numbers masked, is closest to
@@ -28,7 +28,7 @@ from ..ingest.versions import label, order_key, outdated_by
 from ..records import CheckResult, Evidence
 from ..retrieve.search import Candidate
 from ..text.quantities import dimension, extract
-from .conflicts import aligned, asked, cite, compare, describe, masked, values_agree
+from .conflicts import aligned, asked, cite, compare, describe, masked, section_names, values_agree
 from .focus import Focus, claim_focus
 from .statements import Statement
 
@@ -74,8 +74,10 @@ def _versions(engine: Sources) -> dict[int, list[int]]:
 
 def _changed(engine: Sources, old: Statement, new: Statement, focus: Focus) -> bool:
     data = engine.data
+    sources = (data.sentences[old.sid].source, data.sentences[new.sid].source)
     sections = (data.sentences[old.sid].section, data.sentences[new.sid].section)
-    return compare(old, new, focus, engine.lexicon, (sections[0], sections[1]), sections) is None
+    headings = (section_names(engine, sources[0]), section_names(engine, sources[1]))
+    return compare(old, new, focus, engine.lexicon, sections, sections, headings) is None
 
 
 def _report(engine: Sources, old: Statement, new: Statement) -> dict:
@@ -94,20 +96,20 @@ def _report(engine: Sources, old: Statement, new: Statement) -> dict:
 
 
 def changes(engine: Sources, quoted: Sequence[int], focus: Focus) -> list[dict]:
-    """What changed, since each older version, in the values asked for that the quoted sentences state."""
-    versions = _versions(engine) if focus.units else {}
-    found: list[dict] = []
-    for sid in dict.fromkeys(quoted):
-        olds = versions.get(engine.data.sentences[sid].source, [])
-        new_said = asked(engine, sid, focus) if olds else []
-        for old_source in olds if new_said else []:
-            match = counterpart(engine, sid, old_source)
-            if match is None:
-                continue
-            pairs = [(o, n) for n in new_said for o in asked(engine, match, focus) if _changed(engine, o, n, focus)]
-            found += [_report(engine, o, n) for o, n in pairs[:1]]
-            break  # the latest older version that has this sentence is the change to report
-    return found
+    """What changed, since the older versions, in the value asked for, as the first quoted sentence that
+    states a value of that kind gives it (a later quote stating another value of the kind, "kept for
+    14 days" under "how often can I ask?", is not what was asked)."""
+    first = next((sid for sid in dict.fromkeys(quoted) if asked(engine, sid, focus)), None) if focus.units else None
+    if first is None:
+        return []
+    new_said = asked(engine, first, focus)
+    for old_source in _versions(engine).get(engine.data.sentences[first].source, []):
+        match = counterpart(engine, first, old_source)
+        if match is None:
+            continue
+        pairs = [(o, n) for n in new_said for o in asked(engine, match, focus) if _changed(engine, o, n, focus)]
+        return [_report(engine, o, n) for o, n in pairs[:1]]  # the latest older version with this sentence
+    return []
 
 
 def outdated_claim(engine: Sources, claim: str, candidates: list[Candidate]) -> CheckResult | None:

@@ -25,8 +25,9 @@ Two rules come before these. *Aligned sentences*: two sentences that are the sam
 numbers, once whitespace and markup are normalised (`aligned`), are about the same thing, and each
 number is set only against the number in the same place of the other ("**up to 8MB**" / "**up to
 16MB**"). *Headings are part of the subject* (`subject_differs`): values under two differently named
-sections, or in two table rows with different first cells, are never set against each other (the
-"Uploading" row's 30 minutes against the "Account access" row's 5 minutes). Two versions of one
+sections, where one document has a section named like the other's, or in two table rows with
+different first cells, are never set against each other (the "Uploading" row's 30 minutes against the
+"Account access" row's 5 minutes). Two versions of one
 document (index/ingest/versions.py) do not "disagree": what changed between them is reported by
 index/verify/changes.py, and older versions take no part here.
 
@@ -40,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,9 +76,11 @@ _PER = {"day": "a day", "week": "a week", "month": "a month", "year": "a year"}
 
 
 def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
-            contexts: tuple[str, str] = ("", ""), sections: tuple[str, str] = ("", "")) -> str | None:
+            contexts: tuple[str, str] = ("", ""), sections: tuple[str, str] = ("", ""),
+            headings: tuple[Collection[str], Collection[str]] = ((), ())) -> str | None:
     """Why two statements do not conflict, or None when they do (the rules in the module docstring).
-    `contexts`: each side's section headings and paragraph; `sections`: each side's heading path."""
+    `contexts`: each side's section headings and paragraph; `sections`: each side's heading path;
+    `headings`: the section headings of each side's document (subject_differs)."""
     qa, qb = a.quantity, b.quantity
     kind = dimension(qa.unit or "")
     if kind in RELATIVE_UNITS:
@@ -88,7 +91,7 @@ def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
         if _place(a) != _place(b):
             return "aligned sentences, different places"
         return "the values agree" if values_agree(qa, qb) else None
-    differs = subject_differs(a.sentence, b.sentence, sections, lexicon)
+    differs = subject_differs(a.sentence, b.sentence, sections, lexicon, headings)
     if differs:
         return differs
     if qa.noun and qb.noun and not _same_words(qa.noun, qb.noun, lexicon):
@@ -161,21 +164,33 @@ def _row_head(sentence: str) -> str | None:
     return masked(cells[0]) if len(cells) > 1 else None
 
 
-def subject_differs(a: str, b: str, sections: tuple[str, str], lexicon: Lexicon) -> str | None:
-    """Why two sentences are about different named things by where they stand: table rows with
-    different first cells, or sections whose headings share no word (through the English-Chinese
-    bridge: "上传媒体" meets "Uploading media"). None when that does not tell them apart."""
+def _alike(a: str, b: str, lexicon: Lexicon) -> bool:
+    """Two headings that name the same thing: equal but for numbers and markup, or sharing a word that
+    says what they are about (through the English-Chinese bridge: "上传媒体" meets "Uploading media")."""
+    if masked(a) == masked(b):
+        return True
+    tokens = set(tokenize(b)) - _NOT_TOPIC
+    return any(not (term.word in _NOT_TOPIC or _NUMERIC.match(term.word)) and not term.alternatives.isdisjoint(tokens)
+               for term in lexicon.terms(a, discount_common=False))
+
+
+def subject_differs(a: str, b: str, sections: tuple[str, str], lexicon: Lexicon,
+                    headings: tuple[Collection[str], Collection[str]] = ((), ())) -> str | None:
+    """Why two sentences are about different named things by where they stand, or None: table rows with
+    different first cells; or sections named differently where one document has a section named like
+    the other's (its value for that thing would stand there: "Password resets" in a page that also has
+    "Uploading media"). `headings`: the section headings (last level) of each sentence's document.
+    Headings of unrelated documents, which name nothing in common, never tell sentences apart."""
     rows = _row_head(a), _row_head(b)
     if rows[0] and rows[1] and rows[0] != rows[1]:
         return f"different table rows: {rows[0]} / {rows[1]}"
     leaves = _leaf(sections[0]), _leaf(sections[1])
-    if not leaves[0] or not leaves[1] or masked(leaves[0]) == masked(leaves[1]):
+    if not leaves[0] or not leaves[1] or _alike(leaves[0], leaves[1], lexicon):
         return None
-    tokens = set(tokenize(leaves[1])) - _NOT_TOPIC
-    for term in lexicon.terms(leaves[0], discount_common=False):
-        if not (term.word in _NOT_TOPIC or _NUMERIC.match(term.word)) and not term.alternatives.isdisjoint(tokens):
-            return None
-    return f"different sections: {leaves[0]} / {leaves[1]}"
+    if any(_alike(leaves[0], h, lexicon) for h in headings[1]) \
+            or any(_alike(leaves[1], h, lexicon) for h in headings[0]):
+        return f"different sections: {leaves[0]} / {leaves[1]}"
+    return None
 
 
 # Words that say how much, how long or how sure, not what: numbers, scales, times, periods, qualifiers.
@@ -297,9 +312,10 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
                 continue
             contexts = (_context(engine, a), _context(engine, b))
             sections = (data.sentences[a].section, data.sentences[b].section)
+            headings = tuple(section_names(engine, data.sentences[sid].source) for sid in (a, b))
             for sa in said[a]:
                 for sb in said[b]:
-                    why = compare(sa, sb, focus, engine.lexicon, contexts, sections)
+                    why = compare(sa, sb, focus, engine.lexicon, contexts, sections, headings)
                     log.debug("%s | %s: %s", sa.quantity.text, sb.quantity.text, why or "conflict")
                     if why is None and not _repeats(sa.quantity, sb.quantity, shown):
                         shown.append((sa.quantity, sb.quantity))
@@ -349,6 +365,11 @@ def _neighbours(engine: Sources, sid: int, focus: Focus) -> list[int]:
             if len(found) == NEIGHBOURS:
                 break
     return found
+
+
+def section_names(engine: Sources, source: int) -> set[str]:
+    """The headings (last level) of a source's sections."""
+    return {_leaf(engine.data.sentences[sid].section) for sid in engine.source_sentence_ids[source]} - {""}
 
 
 def _context(engine: Sources, sid: int) -> str:

@@ -27,6 +27,9 @@ def setup(bot: Client) -> None:
         recording="The recording its timestamps refer to (https://…): citations then link to the second",
         language="The document's language (detected when left out)",
         replace="Replace the source of the same name",
+        document="This file is a version of this document (answers quote the newest and say what changed)",
+        version="Which version of the document it is (3.0)",
+        date="The date of this version (YYYY-MM-DD); the newest date is the current version",
     )
     @app_commands.choices(language=LANGUAGES)
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -34,9 +37,12 @@ def setup(bot: Client) -> None:
                   title: app_commands.Range[str, 1, corpus.MAX_TITLE_CHARS] | None = None,
                   url: app_commands.Range[str, 1, 2000] | None = None,
                   recording: app_commands.Range[str, 1, 2000] | None = None,
-                  language: app_commands.Choice[str] | None = None, replace: bool = False) -> None:
+                  language: app_commands.Choice[str] | None = None, replace: bool = False,
+                  document: app_commands.Range[str, 1, corpus.MAX_TITLE_CHARS] | None = None,
+                  version: app_commands.Range[str, 1, 40] | None = None,
+                  date: app_commands.Range[str, 10, 10] | None = None) -> None:
         await source_changes.add(bot, interaction, file, title, url, recording, language.value if language else None,
-                                 replace)
+                                 replace, (document, version, date))
 
     @group.command(name="remove", description="Remove a source (asks to confirm), then rebuild the index")
     @app_commands.describe(name="The source's file name, as /sources lists it")
