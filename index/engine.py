@@ -154,7 +154,7 @@ class Engine:
             best = sorted(candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
             quoted = [sid for p in picks for sid in range(p.first, p.last + 1)]
             focus = answer_focus(self, question, quoted, self.encode)
-            conflicts = find_conflicts(self, focus, quoted, [c.sid for c in best]) if level == "answer" else []
+            conflicts = find_conflicts(self, focus, quoted, [c.sid for c in best])
             changed = changes(self, quoted, focus)  # what the quotes' older versions said
         return Answer(
             question=question,

@@ -6,7 +6,9 @@ asked for, its counterpart in each older version is found (`counterpart`):
 * the same sentence, or one that is the same but for its numbers (conflicts.aligned); else
 * the mutual best match: the older version's sentence whose wording, numbers masked, is closest to
   it (difflib's ratio over conflicts.masked text) and whose own closest sentence in the newer version
-  is the quoted one ("**Images** (PNG, JPG, GIF) **up to 8MB**." and "**Images** (PNG, JPG, HEIF, WEBP,
+  is the quoted one; failing that, the mutual best match in meaning (stored vectors: a sentence
+  reordered, "视频将被转换为最大比特率1300kbps，最大帧率60fps的H.264 MP4" / "视频将被转码为 H.264 MP4，最大比特率为
+  1300kbps，帧率为 120fps") ("**Images** (PNG, JPG, GIF) **up to 8MB**." and "**Images** (PNG, JPG, HEIF, WEBP,
   AVIF) **up to 16MB**."). A sentence whose closest match is elsewhere has no counterpart (a rewritten
   section does not pair "Videos up to 40MB" with "Images up to 16MB"). No threshold: mutual best only.
 
@@ -24,6 +26,8 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..ingest.versions import label, order_key, outdated_by
 from ..records import CheckResult, Evidence
 from ..retrieve.search import Candidate
@@ -36,7 +40,14 @@ if TYPE_CHECKING:
     from .locate import Sources
 
 
-def _closest(engine: Sources, sid: int, source: int) -> int:
+def _closest_in_meaning(engine: Sources, sid: int, source: int) -> int:
+    """The sentence of `source` closest in meaning to sentence sid (stored vectors)."""
+    ids = engine.source_sentence_ids[source]
+    vectors = engine.data.sentence_vectors
+    return ids[int(np.argmax(vectors[ids] @ vectors[sid]))]
+
+
+def _closest_in_wording(engine: Sources, sid: int, source: int) -> int:
     """The sentence of `source` worded most like sentence sid, numbers and markup aside."""
     matcher = SequenceMatcher(autojunk=False)
     matcher.set_seq2(masked(engine.data.sentence_text(sid)))
@@ -59,8 +70,12 @@ def counterpart(engine: Sources, sid: int, source: int) -> int | None:
     for other in ids:
         if aligned(text, engine.data.sentence_text(other)):
             return other
-    best = _closest(engine, sid, source)
-    return best if _closest(engine, best, engine.data.sentences[sid].source) == sid else None
+    own = engine.data.sentences[sid].source
+    for closest in (_closest_in_wording, _closest_in_meaning):
+        best = closest(engine, sid, source)
+        if closest(engine, best, own) == sid:
+            return best
+    return None
 
 
 def _versions(engine: Sources) -> dict[int, list[int]]:

@@ -19,7 +19,8 @@ Two numbers from different sources conflict only when all of these hold (`compar
 6. values their own wording cannot reconcile (Quantity.interval: rounding, "about", "over",
    "nearly", ranges): "约 560 万" and "nearly 6 million" agree, "15 people" is inside "5-15 people";
 7. neither sentence states the other's value too (a sentence giving the total and the per-hall count
-   does not contradict one giving the per-hall count).
+   does not contradict one giving the per-hall count), nor does the other source state it in a
+   sentence closer in meaning (`_stated_closer`: that sentence is where it speaks of the same thing).
 
 Two rules come before these. *Aligned sentences*: two sentences that are the same but for their
 numbers, once whitespace and markup are normalised (`aligned`), are about the same thing, and each
@@ -167,11 +168,7 @@ def _row_head(sentence: str) -> str | None:
 def _alike(a: str, b: str, lexicon: Lexicon) -> bool:
     """Two headings that name the same thing: equal but for numbers and markup, or sharing a word that
     says what they are about (through the English-Chinese bridge: "上传媒体" meets "Uploading media")."""
-    if masked(a) == masked(b):
-        return True
-    tokens = set(tokenize(b)) - _NOT_TOPIC
-    return any(not (term.word in _NOT_TOPIC or _NUMERIC.match(term.word)) and not term.alternatives.isdisjoint(tokens)
-               for term in lexicon.terms(a, discount_common=False))
+    return masked(a) == masked(b) or _shares_topic_word(a, b, lexicon)
 
 
 def subject_differs(a: str, b: str, sections: tuple[str, str], lexicon: Lexicon,
@@ -205,8 +202,12 @@ _NUMERIC = re.compile(r"^[\d.,]+")
 def _shared_topic(a: Statement, b: Statement, lexicon: Lexicon) -> bool:
     """The two statements share a word saying what they are about (not a number, a time or a qualifier):
     "A single training step might be only 5 seconds" and "下一年这些模型面临的主要瓶颈" share none."""
-    tokens = set(tokenize(b.lead + " " + b.clause)) - _NOT_TOPIC
-    for term in lexicon.terms(a.lead + " " + a.clause, discount_common=False):
+    return _shares_topic_word(a.lead + " " + a.clause, b.lead + " " + b.clause, lexicon)
+
+
+def _shares_topic_word(a: str, b: str, lexicon: Lexicon) -> bool:
+    tokens = set(tokenize(b)) - _NOT_TOPIC
+    for term in lexicon.terms(a, discount_common=False):
         if term.word in _NOT_TOPIC or _NUMERIC.match(term.word):
             continue
         if not term.alternatives.isdisjoint(tokens):
@@ -316,6 +317,8 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
             for sa in said[a]:
                 for sb in said[b]:
                     why = compare(sa, sb, focus, engine.lexicon, contexts, sections, headings)
+                    if why is None and (_stated_closer(engine, sa, sb) or _stated_closer(engine, sb, sa)):
+                        why = "the other source states this value in a sentence closer to this one"
                     log.debug("%s | %s: %s", sa.quantity.text, sb.quantity.text, why or "conflict")
                     if why is None and not _repeats(sa.quantity, sb.quantity, shown):
                         shown.append((sa.quantity, sb.quantity))
@@ -365,6 +368,22 @@ def _neighbours(engine: Sources, sid: int, focus: Focus) -> list[int]:
             if len(found) == NEIGHBOURS:
                 break
     return found
+
+
+def _stated_closer(engine: Sources, one: Statement, other: Statement) -> bool:
+    """`other`'s source states `one`'s value, of the same kind, in a sentence closer in meaning to `one`
+    than `other` is: that sentence, not `other`, is where the source speaks of `one`'s thing (the
+    Chinese page's "视频 … 1300kbps" has its own "音频 … 192kbps" beside the English audio sentence's 192kbps)."""
+    data = engine.data
+    vectors = data.sentence_vectors
+    near = float(vectors[other.sid] @ vectors[one.sid])
+    kind = dimension(one.quantity.unit or "")
+    for sid in engine.source_sentence_ids[data.sentences[other.sid].source]:
+        if sid != other.sid and float(vectors[sid] @ vectors[one.sid]) > near and any(
+                dimension(s.quantity.unit or "") == kind and values_agree(s.quantity, one.quantity)
+                for s in statements(sid, data.sentence_text(sid))):
+            return True
+    return False
 
 
 def section_names(engine: Sources, source: int) -> set[str]:
