@@ -6,11 +6,12 @@ asked for, its counterpart in each older version is found (`counterpart`):
 * the same sentence, or one that is the same but for its numbers (conflicts.aligned); else
 * the mutual best match: the older version's sentence whose wording, numbers masked, is closest to
   it (difflib's ratio over conflicts.masked text) and whose own closest sentence in the newer version
-  is the quoted one; failing that, the mutual best match in meaning (stored vectors: a sentence
-  reordered, "视频将被转换为最大比特率1300kbps，最大帧率60fps的H.264 MP4" / "视频将被转码为 H.264 MP4，最大比特率为
-  1300kbps，帧率为 120fps") ("**Images** (PNG, JPG, GIF) **up to 8MB**." and "**Images** (PNG, JPG, HEIF, WEBP,
-  AVIF) **up to 16MB**."). A sentence whose closest match is elsewhere has no counterpart (a rewritten
-  section does not pair "Videos up to 40MB" with "Images up to 16MB"). No threshold: mutual best only.
+  is the quoted one ("**Images** (PNG, JPG, GIF) **up to 8MB**." and "**Images** (PNG, JPG, HEIF,
+  WEBP, AVIF) **up to 16MB**."); failing that, the mutual best match in meaning (stored vectors: a
+  reordered sentence, "视频将被转换为最大比特率1300kbps，最大帧率60fps的H.264 MP4" / "视频将被转码为 H.264 MP4，
+  最大比特率为 1300kbps，帧率为 120fps"). A sentence whose closest match is elsewhere has no counterpart (a
+  rewritten section does not pair "Videos up to 40MB" with "Images up to 16MB"). No threshold: mutual
+  best only.
 
 The two are compared by the rules of conflicts.compare (the same kind of quantity, in the same
 place, that the values cannot reconcile). A change reads "changed: the 2022-12-21 version said up to
