@@ -13,7 +13,10 @@ file, where each pair was labelled true or false by reading both sentences (with
 A reported pair missing from the label file is listed as unlabelled and counted as neither true nor
 false: label it (by reading both sentences) and run again.
 
-    python benchmarks/conflicts.py [--corpus bundled|titanic] [--json OUT]
+Versions of one document count the same way: a value an answer reports as changed, or a claim
+checked as outdated, is a reported pair (the older and the newer sentence).
+
+    python benchmarks/conflicts.py [--corpus bundled|titanic|versions] [--json OUT]
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ CORPORA = {
                       CONFLICTS / "bundled_labels.jsonl"),
     "titanic": Corpus("titanic", CONFLICTS / "titanic" / "documents",
                       [CONFLICTS / "titanic" / "questions.jsonl"], CONFLICTS / "titanic" / "labels.jsonl"),
+    "versions": Corpus("versions", CONFLICTS / "versions" / "documents",
+                       [CONFLICTS / "versions" / "questions.jsonl"], CONFLICTS / "versions" / "labels.jsonl"),
 }
 
 Pair = frozenset[tuple[str, str]]  # {(source file, sentence text), (source file, sentence text)}
@@ -68,7 +73,9 @@ class Figures:
 
 
 def pair_of(conflict: dict) -> Pair:
-    return frozenset((side["source"], side["text"]) for side in conflict["sources"])
+    """The two sentences of a disagreement, of a change ("changed": before / after) or of an outdated claim."""
+    sides = conflict["sources"] if "sources" in conflict else [conflict["before"], conflict["after"]]
+    return frozenset((side["source"], side["text"]) for side in sides)
 
 
 def load_labels(path: Path) -> dict[Pair, dict]:
@@ -98,9 +105,15 @@ def run(corpus: Corpus) -> tuple[Figures, dict[Pair, dict]]:
     figures = Figures()
     for item in items(corpus):
         if item.get("kind") == "claim":
-            conflicts = engine.check(item["claim"]).conflicts
+            result = engine.check(item["claim"])
+            conflicts = result.conflicts
+            if result.verdict == "outdated":
+                old, new = result.evidence[:2]
+                conflicts = [*conflicts, {"sources": [{"source": old.source, "text": old.text},
+                                                      {"source": new.source, "text": new.text}]}]
         else:
-            conflicts = engine.ask(item["question"]).conflicts
+            answer = engine.ask(item["question"])
+            conflicts = answer.conflicts + answer.changed
         pairs = [pair_of(c) for c in conflicts]
         for pair in pairs:
             figures.reported.setdefault(pair, []).append(item["id"])

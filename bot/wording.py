@@ -21,6 +21,12 @@ def conflict_heading(conflict: dict) -> str:
     return f"Sources disagree{' ' + kind if kind else ''} ({conflict['about']})"
 
 
+def change_heading(change: dict) -> str:
+    """"Changed: the v2.3 version said 30 days; the v3.0 version says 14 days (Rate limits)"."""
+    document = f" ({change['document']})" if change.get("document") else ""
+    return change["summary"][:1].upper() + change["summary"][1:] + document
+
+
 def side_citation(side: dict) -> str:
     """The source of one side of a disagreement: file, then title · § section · at time, when known."""
     parts = [p for p in (side.get("title"), f"§ {side['section']}" if side.get("section") else None,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
@@ -86,8 +87,10 @@ def safe_name(name: str) -> str:
 
 
 def metadata(title: str | None = None, url: str | None = None, recording: str | None = None,
-             language: str | None = None) -> dict[str, str]:
-    """A sources.toml entry (without `file`) from what the user gave; refuses a malformed field."""
+             language: str | None = None, document: str | None = None, version: str | None = None,
+             date: str | None = None) -> dict[str, str]:
+    """A sources.toml entry (without `file`) from what the user gave; refuses a malformed field.
+    `document`, `version`, `date`: the file is that version of a document (index/ingest/versions.py)."""
     entry: dict[str, str] = {}
     if title and title.strip():
         if len(title.strip()) > MAX_TITLE_CHARS:
@@ -103,7 +106,24 @@ def metadata(title: str | None = None, url: str | None = None, recording: str | 
         if language not in LANGUAGES:
             raise SourceRefused(f"language must be one of {', '.join(LANGUAGES)}")
         entry["language"] = language
+    entry.update(_version_fields(document, version, date))
     return entry
+
+
+_ISO_DATE = re.compile(r"(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
+
+
+def _version_fields(document: str | None, version: str | None, date: str | None) -> dict[str, str]:
+    given = {k: v.strip() for k, v in (("document", document), ("version", version), ("date", date)) if v and v.strip()}
+    if not given:
+        return {}
+    if "document" not in given:
+        raise SourceRefused("version and date say which version of a document the file is: give document too")
+    if len(given["document"]) > MAX_TITLE_CHARS or len(given.get("version", "")) > 40:
+        raise SourceRefused(f"document is at most {MAX_TITLE_CHARS} characters, version at most 40")
+    if "date" in given and not _ISO_DATE.fullmatch(given["date"]):
+        raise SourceRefused("date must be written YYYY-MM-DD (2025-11-21)")
+    return given
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .answer.citations import citation_url
 from .build import build_index, corpus_fingerprint, require_documents
 from .config import Settings
 from .errors import BadQuestion, IndexCorrupt, IndexMissing, IndexProblem, IndexStale
+from .ingest.versions import outdated_by
 from .records import Answer, CheckResult, Evidence, Quote, Sentence
 from .retrieve.embed import Embedder, QuestionEncoder, question_encoder
 from .retrieve.lexical import Lexicon
@@ -27,8 +28,9 @@ from .retrieve.search import Candidate, Searcher, is_chinese
 from .storage.store import IndexData, current_build, load_build, read_manifest
 from .text.sentences import split_spans
 from .text.timestamps import format_hms
+from .verify.changes import changes, outdated_claim
 from .verify.claims import check_claim
-from .verify.conflicts import answer_conflicts
+from .verify.conflicts import answer_focus, find_conflicts
 from .verify.locate import QuoteLocator
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ class Engine:
             data.texts, [[data.sentences[i].start for i in ids] for ids in self.source_sentence_ids], locators
         )
         self._encode_lock = _ENCODE_LOCKS.setdefault(id(questions), threading.Lock())  # one per model
+        self.outdated = outdated_by(data.sources)  # older versions of a document -> its newest version
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -148,17 +151,21 @@ class Engine:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)
         k = k or self.settings.top_k
         retrieved = self.retrieve(question)
-        level, picks = quote_selection.select(retrieved.candidates, self.data, k, question_chinese=retrieved.chinese)
-        conflicts = []
-        if level == "answer":
-            best = sorted(retrieved.candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
+        candidates = [c for c in retrieved.candidates if self.data.sentences[c.sid].source not in self.outdated]
+        level, picks = quote_selection.select(candidates, self.data, k, question_chinese=retrieved.chinese)
+        conflicts, changed = [], []
+        if level != "none":
+            best = sorted(candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
             quoted = [sid for p in picks for sid in range(p.first, p.last + 1)]
-            conflicts = answer_conflicts(self, question, quoted, [c.sid for c in best], self.encode)
+            focus = answer_focus(self, question, quoted, self.encode)
+            conflicts = find_conflicts(self, focus, quoted, [c.sid for c in best])
+            changed = changes(self, quoted, focus)  # what the quotes' older versions said
         return Answer(
             question=question,
             confidence=level,
             quotes=[self.quote(p) for p in picks],
             conflicts=conflicts,
+            changed=changed,
             notice=notice,
         )
 
@@ -172,7 +179,9 @@ class Engine:
         claim, notice = clean_question(raw_claim, self.settings.max_question_chars * 4)
         # Locating a quote works on the raw text (punctuation matters there).
         text = " ".join(unicodedata.normalize("NFC", raw_claim).split())[: len(claim) * 2 + 100]
-        result = check_claim(text, self, self.candidates(claim))
+        candidates = self.candidates(claim)
+        current = [c for c in candidates if self.data.sentences[c.sid].source not in self.outdated]
+        result = outdated_claim(self, claim, candidates) or check_claim(text, self, current)
         result.notice = notice
         return result
 

@@ -25,6 +25,9 @@ class Source:
     references: tuple[str, ...] = ()
     transcript: str | None = None  # a recording's machine transcript: its WebVTT file in the build
     sha256: str = ""
+    document: str | None = None  # the document this source is a version of (index/ingest/versions.py)
+    version: str | None = None  # its version ("3.0") and/or date ("2025-11-21") as that document's version
+    date: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -40,6 +43,9 @@ class Source:
             "references": list(self.references),
             "transcript": self.transcript,
             "sha256": self.sha256,
+            "document": self.document,
+            "version": self.version,
+            "date": self.date,
         }
 
     @classmethod
@@ -122,6 +128,7 @@ class Answer:
     quotes: list[Quote]
     conflicts: list[dict] = field(default_factory=list)
     notice: str | None = None
+    changed: list[dict] = field(default_factory=list)  # values that changed since an older version
 
     @property
     def answered(self) -> bool:
@@ -135,6 +142,7 @@ class Answer:
             "confidence": self.confidence,
             "quotes": [q.as_dict() for q in self.quotes],
             "conflicts": self.conflicts,
+            "changed": self.changed,
         }
         if self.notice:
             data["notice"] = self.notice
@@ -149,7 +157,7 @@ class Evidence:
     section: str
     timestamp: str | None
     url: str | None
-    stance: str  # "supports" | "contradicts"
+    stance: str  # "supports" | "contradicts"; for an "outdated" claim "outdated" | "current"
     score: float
     match: str  # "exact" | "near-exact" (a located quote) | "claim" (evidence for a claim)
     differences: list[dict] = field(default_factory=list)
@@ -183,7 +191,7 @@ class Evidence:
 @dataclass
 class CheckResult:
     claim: str
-    verdict: str  # "supported" | "contradicted" | "not_found"
+    verdict: str  # "supported" | "contradicted" | "not_found" | "outdated" (matches only an older version)
     evidence: list[Evidence] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
     notice: str | None = None

@@ -19,6 +19,7 @@ from bot.wording import (
     MACHINE_TRANSCRIPT,
     NOTHING_ON_TOPIC,
     RELATED_HEADING,
+    change_heading,
     conflict_heading,
     side_citation,
 )
@@ -44,8 +45,10 @@ COLOURS = {
     "contradicted": discord.Colour.red(),
     "not_found": discord.Colour.light_grey(),
     "conflict": discord.Colour.orange(),
+    "outdated": discord.Colour.gold(),
 }
-VERDICTS = {"supported": "✅ Supported", "contradicted": "❌ Contradicted", "not_found": "❔ Not found in the sources"}
+VERDICTS = {"supported": "✅ Supported", "contradicted": "❌ Contradicted", "not_found": "❔ Not found in the sources",
+            "outdated": "🕓 Outdated (only an older version says this)"}
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’」)]*\s*")
 
@@ -155,22 +158,26 @@ def pack(title: str, blocks: Iterable[str], colour: discord.Colour, intro: str =
     return embeds
 
 
-def conflict_embed(conflicts: list[dict]) -> discord.Embed | None:
-    """Sources that disagree, side by side: one inline field per source, a row per disagreement."""
-    if not conflicts:
+def conflict_embed(conflicts: list[dict], changes: list[dict] | None = None) -> discord.Embed | None:
+    """Sources that disagree, side by side: one inline field per source, a row per disagreement; values
+    that changed between versions of a document first, the older version beside the newer."""
+    rows = [(change_heading(c), [c["before"], c["after"]]) for c in changes or []]
+    rows += [(conflict_heading(c).removeprefix("Sources disagree ").strip(), c["sources"]) for c in conflicts]
+    if not rows:
         return None
-    embed = discord.Embed(title="⚠️ Sources disagree", colour=COLOURS["conflict"])
-    for conflict in conflicts[:4]:
-        heading = conflict_heading(conflict).removeprefix("Sources disagree ").strip()
+    title = "⚠️ Sources disagree" if conflicts else "🕓 Changed since an older version"
+    embed = discord.Embed(title=title, colour=COLOURS["conflict"])
+    for heading, sides in rows[:4]:
         embed.add_field(name=shorten(heading, FIELD_NAME_LIMIT), value="\u200b", inline=False)
-        for side in conflict["sources"][:2]:
+        for side in sides[:2]:
             embed.add_field(name=shorten(side_citation(side), FIELD_NAME_LIMIT),
                             value=blockquote(side["text"], FIELD_VALUE_LIMIT), inline=True)
     return embed
 
 
-def _with_conflicts(embeds: list[discord.Embed], conflicts: list[dict]) -> list[discord.Embed]:
-    extra = conflict_embed(conflicts)
+def _with_conflicts(embeds: list[discord.Embed], conflicts: list[dict],
+                    changes: list[dict] | None = None) -> list[discord.Embed]:
+    extra = conflict_embed(conflicts, changes)
     if extra is not None and len(embeds) < EMBEDS_PER_MESSAGE \
             and sum(len(e) for e in embeds) + len(extra) <= EMBEDS_TOTAL_LIMIT:
         embeds.append(extra)
@@ -179,14 +186,14 @@ def _with_conflicts(embeds: list[discord.Embed], conflicts: list[dict]) -> list[
 
 def answer_embeds(answer: Answer) -> list[discord.Embed]:
     blocks = [quote_block(i, q) for i, q in enumerate(answer.quotes, start=1)]
-    conflict = conflict_embed(answer.conflicts)
+    conflict = conflict_embed(answer.conflicts, answer.changed)
     budget = EMBEDS_TOTAL_LIMIT - (len(conflict) if conflict else 0)
     if answer.confidence == "answer":
         embeds = pack(answer.question, blocks, COLOURS["answer"], footer=answer.notice, budget=budget)
     else:
         intro = RELATED_HEADING if answer.confidence == "related" else NOTHING_ON_TOPIC
         embeds = pack(answer.question, blocks, COLOURS["abstain"], intro=intro, footer=answer.notice, budget=budget)
-    return _with_conflicts(embeds, answer.conflicts)
+    return _with_conflicts(embeds, answer.conflicts, answer.changed)
 
 
 def check_embeds(result: CheckResult) -> list[discord.Embed]:

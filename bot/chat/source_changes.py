@@ -98,8 +98,10 @@ async def target(bot: Client, interaction: discord.Interaction, library: bool) -
 
 async def add(bot: Client, interaction: discord.Interaction, file: discord.Attachment, title: str | None,
               url: str | None, recording: str | None, language: str | None, replace: bool,
-              library: bool = False) -> None:
-    """/source add: check, download, check again, then place the file and rebuild."""
+              library: bool = False,
+              versioning: tuple[str | None, str | None, str | None] = (None, None, None)) -> None:
+    """/source add: check, download, check again, then place the file and rebuild. `versioning`: the
+    document, version and date the file is a version of (all None when it is not)."""
     settings = bot.settings
     try:
         if not settings.sources_from_discord:
@@ -108,7 +110,7 @@ async def add(bot: Client, interaction: discord.Interaction, file: discord.Attac
         name = corpus.safe_name(file.filename)
         corpus.kind_of(name)
         corpus.check_size(name, file.size, settings.max_upload_mb)
-        entry = corpus.metadata(title, url, recording, language)
+        entry = corpus.metadata(title, url, recording, language, *versioning)
     except SourceRefused as refused:
         await interaction.response.send_message(nothing_changed(refused), ephemeral=True)
         return

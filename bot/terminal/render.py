@@ -13,6 +13,7 @@ from bot.wording import (
     MACHINE_TRANSCRIPT,
     NOTHING_ON_TOPIC,
     RELATED_HEADING,
+    change_heading,
     conflict_heading,
     side_citation,
 )
@@ -22,6 +23,7 @@ VERDICTS = {
     "supported": "SUPPORTED by the sources",
     "contradicted": "CONTRADICTED by the sources",
     "not_found": "NOT FOUND in the sources",
+    "outdated": "OUTDATED: an older version of the document says this; the newest says otherwise",
 }
 
 
@@ -56,21 +58,29 @@ def render_answer(answer: Answer) -> str:
     elif answer.confidence == "related":
         lines.append(RELATED_HEADING)
     lines.extend(_quote_block(i, q) for i, q in enumerate(answer.quotes, start=1))
+    lines.extend(render_changes(answer.changed))
     lines.extend(render_conflicts(answer.conflicts))
     return "\n\n".join(lines)
 
 
+def _sides(heading: str, sides: list[dict]) -> str:
+    """A heading, then each side quoted and cited."""
+    body = "\n".join(
+        f"  {side_citation(side)}:\n" + textwrap.indent(side["text"], "    > ", lambda _: True)
+        + (f"\n      {side['url']}" if side.get("url") else "")
+        for side in sides
+    )
+    return f"{heading}:\n{body}"
+
+
 def render_conflicts(conflicts: list[dict]) -> list[str]:
     """One block per disagreement, both sides quoted and cited, and what kind of disagreement it is."""
-    blocks = []
-    for conflict in conflicts:
-        sides = "\n".join(
-            f"  {side_citation(side)}:\n" + textwrap.indent(side["text"], "    > ", lambda _: True)
-            + (f"\n      {side['url']}" if side.get("url") else "")
-            for side in conflict["sources"]
-        )
-        blocks.append(f"{conflict_heading(conflict)}:\n{sides}")
-    return blocks
+    return [_sides(conflict_heading(conflict), conflict["sources"]) for conflict in conflicts]
+
+
+def render_changes(changes: list[dict]) -> list[str]:
+    """One block per value that changed between versions of a document: the older sentence, then the newer."""
+    return [_sides(change_heading(change), [change["before"], change["after"]]) for change in changes]
 
 
 def verdict_line(result: CheckResult) -> str:

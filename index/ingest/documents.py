@@ -11,6 +11,7 @@ transcripts.py, and so do recordings, as the WebVTT transcripts recordings.py ma
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -29,6 +30,7 @@ from .markdown import classify as markdown_structure
 from .plaintext import classify as plaintext_structure
 from .recordings import RECORDING_SUFFIXES, is_recording
 from .transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, parse_cues, transcript_sentences, webvtt_language
+from .versions import mark_versions
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,8 @@ def load_documents(corpus_dir: Path, transcripts: Mapping[str, str] | None = Non
         skipped.append((path.name, reason))
     for name in sorted(set(manifest) - {d.source.file for d in documents} - {s[0] for s in skipped} - untranscribed):
         log.warning("sources.toml names %s, which is not in the corpus", name)
-    return documents, skipped
+    marked = mark_versions([d.source for d in documents])
+    return [dataclasses.replace(d, source=s) for d, s in zip(documents, marked, strict=True)], skipped
 
 
 def read_document(path: Path) -> Document:
@@ -198,6 +201,9 @@ def make_source(file: str, text: str, entry: dict) -> Source:
         recording=entry.get("recording"),
         references=tuple(entry.get("references", ())),
         transcript=entry.get("transcript"),
+        document=entry.get("document"),
+        version=entry.get("version"),
+        date=entry.get("date"),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
 

@@ -24,6 +24,9 @@ _FIELDS = {
     "url",
     "recording",
     "references",
+    "document",
+    "version",
+    "date",
 }
 
 
@@ -111,7 +114,8 @@ def render_entry(entry: dict) -> str:
     return "".join(lines)
 
 
-_ORDER = ["file", "title", "author", "publisher", "language", "kind", "published", "url", "recording", "references"]
+_ORDER = ["file", "title", "author", "publisher", "language", "kind", "published", "url", "recording", "references",
+          "document", "version", "date"]
 
 
 def _change(corpus_dir: Path, file: str, entry: dict | None) -> dict | None:

@@ -42,7 +42,8 @@ from .vectors import read_vector_index, write_vector_index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: bridge.json holds "common" (everyday-word weights); 3: no glosses
+FORMAT_VERSION = 4  # 2: bridge.json holds "common" (everyday-word weights); 3: no glosses; 4: sources carry
+# document, version, date (versions of one document)
 POINTER = "CURRENT"
 TRANSCRIPTS = "transcripts"  # the build's folder of WebVTT machine transcripts
 

@@ -56,6 +56,14 @@ _UNITS = {
     "connection": "connection", "connections": "connection", "个连接": "connection",
     "hall": "hall", "halls": "hall", "个数据大厅": "hall",
     "user": "user", "users": "user", "用户": "user",
+    # limits in documentation: sizes, pixels, rates of media, characters, choices, calls
+    "kb": "kb", "mb": "mb", "gb": "gb", "tb": "tb", "kib": "kb", "mib": "mb", "gib": "gb", "megabytes": "mb",
+    "gigabytes": "gb", "megapixel": "megapixel", "megapixels": "megapixel", "mp": "megapixel", "像素": "pixel",
+    "万像素": "pixel", "pixels": "pixel", "fps": "fps", "kbps": "kbps", "mbps": "mbps",
+    "character": "character", "characters": "character", "chars": "character", "字符": "character",
+    "个字符": "character", "字": "character", "choice": "option", "choices": "option", "option": "option",
+    "options": "option", "个选项": "option", "选项": "option", "request": "call", "requests": "call",
+    "call": "call", "calls": "call", "次": "call",
 }
 _PERIODS = {
     "per day": "day", "a day": "day", "daily": "day", "every day": "day", "each day": "day", "每天": "day",
@@ -90,15 +98,18 @@ _YEAR = re.compile(r"(?<![\d,.])(?P<year>(?:19|20)\d{2})(?![\d,.]*\d)"
                    r"(?!\s*(?:万|亿|千|%|[A-Za-z]))")
 _ZH_MONTH_OR_DAY = re.compile(r"(?<![\d个.])(?P<n>\d{1,2})\s*(?P<what>月份?|日|号)(?!\s*[均内])")
 _UNIT_AFTER = re.compile(
-    r"\s*(?:more\s+|additional\s+|of\s+|new\s+)?(?P<unit>[%％$]|[A-Za-z][\w-]*|[\u4e00-\u9fff]{1,5})"
+    r"\s*(?:more\s+|additional\s+|of\s+|new\s+)?(?P<unit>[%％$]|[A-Za-z][A-Za-z0-9_-]*|[\u4e00-\u9fff]{1,5})"
 )
 
 
 APPROXIMATION = 0.1  # "nearly", "over", "about": values this close (relative) are the same
 _DIMENSION = {u: "time" for u in ("second", "minute", "hour", "day", "week", "month", "year")} | {
-    "gw": "power", "tw": "power"}
+    "gw": "power", "tw": "power"} | {u: "size" for u in ("kb", "mb", "gb", "tb")} | {
+    "megapixel": "pixel", "kbps": "bitrate", "mbps": "bitrate"}
 _DIMENSION_FACTORS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
-                      "month": 2629800, "year": 31557600, "gw": 1, "tw": 1000}
+                      "month": 2629800, "year": 31557600, "gw": 1, "tw": 1000,
+                      "kb": 1, "mb": 1024, "gb": 1024 ** 2, "tb": 1024 ** 3, "megapixel": 1e6, "kbps": 1, "mbps": 1000}
+_CALLS = re.compile(r"\s+(?:within|in|per|every)\b", re.IGNORECASE)  # "called 300 times within 5 minutes"
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,7 @@ def _number(text: str) -> float:
 _LENGTH_OF = re.compile(r"(?:\s*(?:或|or)\s*\d+\s*(?:分钟|秒|小时|minutes?|seconds?|hours?))?\s*(?:long\s+|长|的)?"
                         r"(?P<noun>videos?|films?|clips?|movies?|视频|影片|短片)", re.IGNORECASE)
 _RELATIVE_TIME = re.compile(r"\s*(?:ago\b|later\b|earlier\b|before\b|after\b|前|后|之前|之后|以前|以后)", re.IGNORECASE)
+_FOR_SPAN = re.compile(r"\b(?:for|within|lasts?|up to)\s+$", re.IGNORECASE)  # "kept for 30 days after": how long
 _EQUIVALENT = re.compile(r"\s*(?:[A-Za-z]+\s+)?(?:equivalents?\b|等效|当量)", re.IGNORECASE)
 _PART_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the\s+|these\s+|those\s+|all\s+)?\d[\d,.]*\+?(?=\s+[A-Za-z])")
 
@@ -341,6 +353,8 @@ def extract(text: str) -> list[Quantity]:
             continue
         if re.match(r"[A-Za-z0-9.]", text[m.start("a") - 1: m.start("a")] or " ") and m.group("a")[0].isdigit():
             continue  # part of a word or version: "H100", "GB300", "Grok 4.2" stays a name
+        if re.match(r"\s*[x×]\s*\d", text[m.end("a"):]):
+            continue  # "1280x1280": a resolution, not a count
         before = text[max(0, m.start("a") - 6): m.start("a")].lower()
         if re.search(r"(grok|gpt|version|v)\s*$", before):
             continue
@@ -353,7 +367,10 @@ def extract(text: str) -> list[Quantity]:
             unit = "usd"
         if unit is None and not m.group("b") and scale == 1.0 and m.group("a").isalpha():
             continue  # a bare number word ("one of the ...") says nothing measurable
-        if unit and dimension(unit) == "time" and _RELATIVE_TIME.match(text, unit_end):
+        if unit == "times" and _CALLS.match(text, unit_end):
+            unit = "call"  # a count of calls in a window, not a ratio
+        if unit and dimension(unit) == "time" and _RELATIVE_TIME.match(text, unit_end) \
+                and not _FOR_SPAN.search(text[: m.start("a")]):
             unit = "date"  # "six months ago", "6 个月后": a point in time, not a duration
         elif unit and _EQUIVALENT.match(text, unit_end):
             unit += "-equivalent"  # "1 million H100 GPU equivalents" measure compute, not chips
@@ -422,6 +439,11 @@ _ASKS_DURATION = re.compile(r"\bhow long\b|\bhow many (?:seconds|minutes|hours|d
                             r"多久|多长时间|多少时间|几个月|多少年|多少天|多少周", re.IGNORECASE)
 
 
+_ASKS_SIZE = re.compile(r"\b[Ss]izes?\b|\b[KMGT]i?B\b|\b[Hh]ow (?:big|large) (?:can|may|is|are|could)\b.{0,30}"
+                        r"\b(?:files?|uploads?|attachments?|videos?|images?|audio|media)\b|大小|多大的?(?:文件|视频|图片|图像|音频)|"
+                        r"(?:文件|视频|图片|图像|音频)(?:最大)?(?:可以|能)?(?:有|是)?多大")
+
+
 def units_named(text: str) -> set[str]:
     """The canonical units a question or claim names ("How many Teslas ..." -> {"car"}; "多少块 GPU" ->
     {"gpu"}; "how long ..." -> {"time"}, i.e. any duration). Empty when it names none."""
@@ -444,4 +466,6 @@ def units_named(text: str) -> set[str]:
             found.add(unit)
     if _ASKS_DURATION.search(text):
         found.add("time")
+    if _ASKS_SIZE.search(text):  # "How large can a video be?" asks for megabytes, not videos
+        return {"size"}
     return {dimension(u) for u in found if u != "date"}

@@ -19,7 +19,18 @@ Two numbers from different sources conflict only when all of these hold (`compar
 6. values their own wording cannot reconcile (Quantity.interval: rounding, "about", "over",
    "nearly", ranges): "约 560 万" and "nearly 6 million" agree, "15 people" is inside "5-15 people";
 7. neither sentence states the other's value too (a sentence giving the total and the per-hall count
-   does not contradict one giving the per-hall count).
+   does not contradict one giving the per-hall count), nor does the other source state it in a
+   sentence closer in meaning (`_stated_closer`: that sentence is where it speaks of the same thing).
+
+Two rules come before these. *Aligned sentences*: two sentences that are the same but for their
+numbers, once whitespace and markup are normalised (`aligned`), are about the same thing, and each
+number is set only against the number in the same place of the other ("**up to 8MB**" / "**up to
+16MB**"). *Headings are part of the subject* (`subject_differs`): values under two differently named
+sections, where one document has a section named like the other's, or in two table rows with
+different first cells, are never set against each other (the "Uploading" row's 30 minutes against the
+"Account access" row's 5 minutes). Two versions of one
+document (index/ingest/versions.py) do not "disagree": what changed between them is reported by
+index/verify/changes.py, and older versions take no part here.
 
 The rules are grammar and units, not facts of one corpus; none has a fitted threshold. (Comparing the
 two statements with their numbers masked by the embedding model was tried and does not separate
@@ -28,14 +39,17 @@ same-thing pairs from different-thing ones: see docs/benchmarks.md.)
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..ingest.documents import SECTION_SEP
+from ..ingest.versions import outdated_by, same_document
 from ..retrieve.lexical import Lexicon, tokenize
 from ..text.quantities import Quantity, dimension
 from .focus import Focus, claim_focus, question_focus
@@ -64,14 +78,24 @@ _PER = {"day": "a day", "week": "a week", "month": "a month", "year": "a year"}
 
 
 def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
-            contexts: tuple[str, str] = ("", "")) -> str | None:
-    """Why two statements do not conflict, or None when they do (the rules in the module docstring)."""
+            contexts: tuple[str, str] = ("", ""), sections: tuple[str, str] = ("", ""),
+            headings: tuple[Collection[str], Collection[str]] = ((), ())) -> str | None:
+    """Why two statements do not conflict, or None when they do (the rules in the module docstring).
+    `contexts`: each side's section headings and paragraph; `sections`: each side's heading path;
+    `headings`: the section headings of each side's document (subject_differs)."""
     qa, qb = a.quantity, b.quantity
     kind = dimension(qa.unit or "")
     if kind in RELATIVE_UNITS:
         return "a ratio says nothing without its base"
     if kind != dimension(qb.unit or "") or kind not in focus.units:
         return "not the quantity asked about" if kind == dimension(qb.unit or "") else "different kinds of quantity"
+    if aligned(a.sentence, b.sentence):
+        if _place(a) != _place(b):
+            return "aligned sentences, different places"
+        return "the values agree" if values_agree(qa, qb) else None
+    differs = subject_differs(a.sentence, b.sentence, sections, lexicon, headings)
+    if differs:
+        return differs
     if qa.noun and qb.noun and not _same_words(qa.noun, qb.noun, lexicon):
         return f"different things counted: {qa.noun} / {qb.noun}"
     if bool(qa.noun) != bool(qb.noun):  # "700 survivors" are people, but not any people
@@ -98,10 +122,72 @@ def compare(a: Statement, b: Statement, focus: Focus, lexicon: Lexicon,
         return "a rate and a total"
     if not _shared_topic(a, b, lexicon):
         return "nothing in common but a number"
-    if qa.agrees(qb):
+    if values_agree(qa, qb):
         return "the values agree"
     if _states(b, qa) or _states(a, qb):
         return "the other sentence states this value too"
+    return None
+
+
+_MARKUP = re.compile(r"[*_`~#>|\\]+|\[|\]\([^)]*\)|\]|<[^>]+>")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def masked(text: str) -> str:
+    """A sentence without its numbers, markup and spacing: what two versions of it share."""
+    return "".join(_DIGITS.sub("#", _MARKUP.sub(" ", text)).casefold().split())
+
+
+def aligned(a: str, b: str) -> bool:
+    """The same sentence but for its numbers ("Images up to 8MB." / "Images **up to 16MB**.")."""
+    return a != b and masked(a) == masked(b) and bool(_DIGITS.search(a))
+
+
+def _place(side: Statement) -> int:
+    """Which of its sentence's quantities a statement is (0 for the first)."""
+    return [s.quantity.start for s in statements(side.sid, side.sentence)].index(side.quantity.start)
+
+
+def values_agree(qa: Quantity, qb: Quantity) -> bool:
+    """The values agree; two limits stated alike ("up to 8MB" / "up to 16MB", "at least 3" / "at least 5")
+    are compared as the limits they state, not as the ranges they allow."""
+    if qa.bound and qa.bound == qb.bound and qa.bound in ("below", "least"):
+        return qa.agrees(dataclasses.replace(qb, bound=None)) and qb.agrees(dataclasses.replace(qa, bound=None))
+    return qa.agrees(qb)
+
+
+def _leaf(section: str) -> str:
+    return section.rsplit(SECTION_SEP, 1)[-1].strip()
+
+
+def _row_head(sentence: str) -> str | None:
+    """A table row's first cell ("|`POST /api/v1/media`|Uploading|30 minutes|30|" -> the endpoint)."""
+    cells = [c.strip() for c in sentence.strip().strip("|").split("|")] if sentence.lstrip().startswith("|") else []
+    return masked(cells[0]) if len(cells) > 1 else None
+
+
+def _alike(a: str, b: str, lexicon: Lexicon) -> bool:
+    """Two headings that name the same thing: equal but for numbers and markup, or sharing a word that
+    says what they are about (through the English-Chinese bridge: "上传媒体" meets "Uploading media")."""
+    return masked(a) == masked(b) or _shares_topic_word(a, b, lexicon)
+
+
+def subject_differs(a: str, b: str, sections: tuple[str, str], lexicon: Lexicon,
+                    headings: tuple[Collection[str], Collection[str]] = ((), ())) -> str | None:
+    """Why two sentences are about different named things by where they stand, or None: table rows with
+    different first cells; or sections named differently where one document has a section named like
+    the other's (its value for that thing would stand there: "Password resets" in a page that also has
+    "Uploading media"). `headings`: the section headings (last level) of each sentence's document.
+    Headings of unrelated documents, which name nothing in common, never tell sentences apart."""
+    rows = _row_head(a), _row_head(b)
+    if rows[0] and rows[1] and rows[0] != rows[1]:
+        return f"different table rows: {rows[0]} / {rows[1]}"
+    leaves = _leaf(sections[0]), _leaf(sections[1])
+    if not leaves[0] or not leaves[1] or _alike(leaves[0], leaves[1], lexicon):
+        return None
+    if any(_alike(leaves[0], h, lexicon) for h in headings[1]) \
+            or any(_alike(leaves[1], h, lexicon) for h in headings[0]):
+        return f"different sections: {leaves[0]} / {leaves[1]}"
     return None
 
 
@@ -114,14 +200,20 @@ def _not_topic() -> frozenset[str]:
         "annual every each per past last next now over under nearly about around almost least more less than "
         "only just 千 万 亿 万个 万亿 秒 分钟 小时 天 日 周 星期 月 个月 年 一年 每天 每日 每月 每年 每周 "
         "内 近 约 超过 不到 至少 只有 大约 左右"))
+
+
 _NUMERIC = re.compile(r"^[\d.,]+")
 
 
 def _shared_topic(a: Statement, b: Statement, lexicon: Lexicon) -> bool:
     """The two statements share a word saying what they are about (not a number, a time or a qualifier):
     "A single training step might be only 5 seconds" and "下一年这些模型面临的主要瓶颈" share none."""
-    tokens = set(tokenize(b.lead + " " + b.clause)) - _not_topic()
-    for term in lexicon.terms(a.lead + " " + a.clause, discount_common=False):
+    return _shares_topic_word(a.lead + " " + a.clause, b.lead + " " + b.clause, lexicon)
+
+
+def _shares_topic_word(a: str, b: str, lexicon: Lexicon) -> bool:
+    tokens = set(tokenize(b)) - _not_topic()
+    for term in lexicon.terms(a, discount_common=False):
         if term.word in _not_topic() or _NUMERIC.match(term.word):
             continue
         if not term.alternatives.isdisjoint(tokens):
@@ -130,7 +222,7 @@ def _shared_topic(a: Statement, b: Statement, lexicon: Lexicon) -> bool:
 
 
 def _states(side: Statement, quantity: Quantity) -> bool:
-    return any(s.quantity.unit == quantity.unit and s.quantity.agrees(quantity)
+    return any(s.quantity.unit == quantity.unit and values_agree(s.quantity, quantity)
                for s in statements(side.sid, side.sentence))
 
 
@@ -187,11 +279,17 @@ def describe(a: Quantity, b: Quantity) -> tuple[str, str]:
     return f"{_value(a)} vs {_value(b)} {label}", "number"
 
 
+def answer_focus(engine: Sources, question: str, quoted: Sequence[int],
+                 encode: Callable[[str], np.ndarray] | None = None) -> Focus:
+    """What the question asks for, read with the answer's quoted sentences."""
+    answer = [s for sid in quoted for s in statements(sid, engine.data.sentence_text(sid))]
+    return question_focus(question, answer, encode)
+
+
 def answer_conflicts(engine: Sources, question: str, quoted: Sequence[int], pool: Sequence[int],
                      encode: Callable[[str], np.ndarray] | None = None) -> list[dict]:
     """Conflicts shown with an answer: about the value the question asks for, stated in a quote."""
-    answer = [s for sid in quoted for s in statements(sid, engine.data.sentence_text(sid))]
-    return find_conflicts(engine, question_focus(question, answer, encode), quoted, pool)
+    return find_conflicts(engine, answer_focus(engine, question, quoted, encode), quoted, pool)
 
 
 def claim_conflicts(engine: Sources, claim: str, deciding: Sequence[int], pool: Sequence[int]) -> list[dict]:
@@ -206,20 +304,27 @@ def find_conflicts(engine: Sources, focus: Focus, answer_ids: Sequence[int], poo
         return []
     data = engine.data
     answer = list(dict.fromkeys(answer_ids))
-    said = {sid: _asked(engine, sid, focus) for sid in answer}
+    said = {sid: asked(engine, sid, focus) for sid in answer}
     neighbours = [n for sid in answer if said[sid] for n in _neighbours(engine, sid, focus)]
     ids = list(dict.fromkeys([*answer, *pool_ids, *neighbours]))
-    said.update({sid: _asked(engine, sid, focus) for sid in ids if sid not in said})
+    said.update({sid: asked(engine, sid, focus) for sid in ids if sid not in said})
     conflicts: list[dict] = []
     shown: list[tuple[Quantity, Quantity]] = []  # the values of each disagreement reported
+    older = outdated_by(data.sources)
+    ids = [sid for sid in ids if data.sentences[sid].source not in older]  # changes: index/verify/changes.py
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
-            if (a not in answer and b not in answer) or data.sentences[a].source == data.sentences[b].source:
+            if (a not in answer and b not in answer) or data.sentences[a].source == data.sentences[b].source \
+                    or same_document(data.sources[data.sentences[a].source], data.sources[data.sentences[b].source]):
                 continue
             contexts = (_context(engine, a), _context(engine, b))
+            sections = (data.sentences[a].section, data.sentences[b].section)
+            headings = tuple(section_names(engine, data.sentences[sid].source) for sid in (a, b))
             for sa in said[a]:
                 for sb in said[b]:
-                    why = compare(sa, sb, focus, engine.lexicon, contexts)
+                    why = compare(sa, sb, focus, engine.lexicon, contexts, sections, headings)
+                    if why is None and (_stated_closer(engine, sa, sb) or _stated_closer(engine, sb, sa)):
+                        why = "the other source states this value in a sentence closer to this one"
                     log.debug("%s | %s: %s", sa.quantity.text, sb.quantity.text, why or "conflict")
                     if why is None and not _repeats(sa.quantity, sb.quantity, shown):
                         shown.append((sa.quantity, sb.quantity))
@@ -249,7 +354,7 @@ def _repeats(a: Quantity, b: Quantity, shown: list[tuple[Quantity, Quantity]]) -
                and ((x.agrees(a) and y.agrees(b)) or (x.agrees(b) and y.agrees(a))) for x, y in shown)
 
 
-def _asked(engine: Sources, sid: int, focus: Focus) -> list[Statement]:
+def asked(engine: Sources, sid: int, focus: Focus) -> list[Statement]:
     said = statements(sid, engine.data.sentence_text(sid))
     return [s for s in said if dimension(s.quantity.unit or "") in focus.units]
 
@@ -264,11 +369,32 @@ def _neighbours(engine: Sources, sid: int, focus: Focus) -> list[int]:
     source = data.sentences[sid].source
     found: list[int] = []
     for i in np.argsort(-scores)[:NEIGHBOUR_SCAN]:
-        if data.sentences[int(i)].source != source and _asked(engine, int(i), focus):
+        if data.sentences[int(i)].source != source and asked(engine, int(i), focus):
             found.append(int(i))
             if len(found) == NEIGHBOURS:
                 break
     return found
+
+
+def _stated_closer(engine: Sources, one: Statement, other: Statement) -> bool:
+    """`other`'s source states `one`'s value, of the same kind, in a sentence closer in meaning to `one`
+    than `other` is: that sentence, not `other`, is where the source speaks of `one`'s thing (the
+    Chinese page's "视频 … 1300kbps" has its own "音频 … 192kbps" beside the English audio sentence's 192kbps)."""
+    data = engine.data
+    vectors = data.sentence_vectors
+    near = float(vectors[other.sid] @ vectors[one.sid])
+    kind = dimension(one.quantity.unit or "")
+    for sid in engine.source_sentence_ids[data.sentences[other.sid].source]:
+        if sid != other.sid and float(vectors[sid] @ vectors[one.sid]) > near and any(
+                dimension(s.quantity.unit or "") == kind and values_agree(s.quantity, one.quantity)
+                for s in statements(sid, data.sentence_text(sid))):
+            return True
+    return False
+
+
+def section_names(engine: Sources, source: int) -> set[str]:
+    """The headings (last level) of a source's sections."""
+    return {_leaf(engine.data.sentences[sid].section) for sid in engine.source_sentence_ids[source]} - {""}
 
 
 def _context(engine: Sources, sid: int) -> str:
@@ -280,10 +406,12 @@ def _context(engine: Sources, sid: int) -> str:
 
 def _report(engine: Sources, a: Statement, b: Statement) -> dict:
     about, kind = describe(a.quantity, b.quantity)
-    sides = []
-    for side in (a, b):
-        sentence = engine.data.sentences[side.sid]
-        cited = engine.evidence(sentence.source, sentence.start, sentence.end, 1.0, "claim")
-        sides.append({"source": cited.source, "text": cited.text, "value": side.quantity.text, "title": cited.title,
-                      "section": cited.section, "timestamp": cited.timestamp, "url": cited.url})
-    return {"about": about, "kind": kind, "sources": sides}
+    return {"about": about, "kind": kind, "sources": [cite(engine, a), cite(engine, b)]}
+
+
+def cite(engine: Sources, side: Statement) -> dict:
+    """One side of a disagreement or a change: the whole sentence, verbatim, with its citation."""
+    sentence = engine.data.sentences[side.sid]
+    cited = engine.evidence(sentence.source, sentence.start, sentence.end, 1.0, "claim")
+    return {"source": cited.source, "text": cited.text, "value": side.quantity.text, "title": cited.title,
+            "section": cited.section, "timestamp": cited.timestamp, "url": cited.url}

@@ -125,6 +125,7 @@ class Sources(Protocol):
     data: IndexData
     lexicon: Lexicon
     locator: QuoteLocator
+    source_sentence_ids: list[list[int]]  # each source's sentence ids, in order
 
     def evidence(self, source: int, start: int, end: int, score: float, match: str,
                  stance: str = "supports") -> Evidence: ...

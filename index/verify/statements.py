@@ -5,7 +5,8 @@
 * the *lead*: the sentence before the number, from the last colon, dash or sentence end, and the rest
   of its clause after it ("每个数据大厅超过850英里的光纤、超过27,000台GPU": the lead of 27,000 says 每个);
 * *holders*: the names in the number's own clause before it ("Google recently said their model
-  generated 1 billion images": Google);
+  generated 1 billion images": Google), outside brackets ("**Videos** (MP4, M4V, MOV, WebM) **up to
+  99MB**": a bracketed list is an aside, not whose the figure is);
 * *scope*: words that make the number about a part, another time or another thing than a plain
   statement of the whole, now: each / 每个 (a part), phase / 阶段, first / initially / 当时 (an earlier
   time), will / plans / 计划 (a plan), additional / 再 (an increment), for comparison / 作为对比
@@ -45,6 +46,7 @@ SCOPES: dict[str, re.Pattern[str]] = {
 _PART = re.compile(r"\b(?:out of|of)\s+(?:the\s+|these\s+|those\s+|all\s+)?\d", re.IGNORECASE)  # 1502 out of 2224
 _NAME = re.compile(r"\b(?:[A-Z][a-z][A-Za-z0-9]*|[a-z]+[A-Z][A-Za-z0-9]*|X)\b")
 _SENTENCE_OPENING = re.compile(r"^\W*[A-Z][a-z]+")
+_ASIDE = re.compile(r"\([^()]*\)|（[^（）]*）")  # "(MP4, M4V, MOV, WebM)": a list of formats, nobody's figure
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def statements(sid: int, text: str) -> list[Statement]:
         times = frozenset(d.low for d in dates if clause_at <= d.start < after_end)
         scope = frozenset(key for key, pattern in SCOPES.items() if pattern.search(governing)) \
             | ({"part"} if _PART.search(q.text) else set())
-        holders = frozenset(name for at, name in name_spans(text) if clause_at <= at < q.start)
+        asides = [m.span() for m in _ASIDE.finditer(text)]
+        holders = frozenset(name for at, name in name_spans(text)
+                            if clause_at <= at < q.start and not any(a <= at < b for a, b in asides))
         out.append(Statement(sid, q, text, lead, clause_lead + q.text + after, holders, scope, times))
     return out

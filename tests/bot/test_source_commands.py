@@ -296,6 +296,8 @@ async def test_every_bad_input_changes_nothing_and_says_why(running: Running, tm
         ("../escape.txt", b"Out.\n", {}, "the name '../escape.txt' would escape the corpus folder"),
         (".hidden.md", b"# Hidden\n\nA secret.\n", {}, "is hidden"),
         ("notes.txt", b"Fine notes. Really.\n", {"url": "ftp://x"}, "url must be a web address"),
+        ("notes.txt", b"Fine notes. Really.\n", {"document": "Notes", "date": "21/11/2025"}, "date must be written"),
+        ("notes.txt", b"Fine notes. Really.\n", {"version": "3.0"}, "give document too"),
     ]
     for name, data, options, why in cases:
         size = options.pop("size", None)
@@ -318,4 +320,5 @@ async def test_a_command_definition_is_for_managers_only(running: Running) -> No
     add = next(o for o in source["options"] if o["name"] == "add")
     assert [(o["name"], o["type"], o.get("required", False)) for o in add["options"]] == [
         ("file", 11, True), ("title", 3, False), ("url", 3, False), ("recording", 3, False),
-        ("language", 3, False), ("replace", 5, False), ("library", 5, False)]
+        ("language", 3, False), ("replace", 5, False), ("library", 5, False), ("document", 3, False),
+        ("version", 3, False), ("date", 3, False)]

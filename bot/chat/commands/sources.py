@@ -29,6 +29,9 @@ def setup(bot: Client) -> None:
         language="The document's language (detected when left out)",
         replace="Replace the source of the same name",
         library="Add it to the shared library that every server is answered from (the bot's owner only)",
+        document="This file is a version of this document (answers quote the newest and say what changed)",
+        version="Which version of the document it is (3.0)",
+        date="The date of this version (YYYY-MM-DD); the newest date is the current version",
     )
     @app_commands.choices(language=LANGUAGES)
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -37,9 +40,12 @@ def setup(bot: Client) -> None:
                   url: app_commands.Range[str, 1, 2000] | None = None,
                   recording: app_commands.Range[str, 1, 2000] | None = None,
                   language: app_commands.Choice[str] | None = None, replace: bool = False,
-                  library: bool = False) -> None:
+                  library: bool = False,
+                  document: app_commands.Range[str, 1, corpus.MAX_TITLE_CHARS] | None = None,
+                  version: app_commands.Range[str, 1, 40] | None = None,
+                  date: app_commands.Range[str, 10, 10] | None = None) -> None:
         await source_changes.add(bot, interaction, file, title, url, recording, language.value if language else None,
-                                 replace, library)
+                                 replace, library, (document, version, date))
 
     @group.command(name="remove", description="Remove a source (asks to confirm), then rebuild the index")
     @app_commands.describe(name="The source's file name, as /sources lists it",
