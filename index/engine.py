@@ -25,6 +25,7 @@ from .retrieve.embed import Embedder, QuestionEncoder, question_encoder
 from .retrieve.lexical import Lexicon
 from .retrieve.search import Candidate, Searcher, is_chinese
 from .storage.store import IndexData, current_build, load_build, read_manifest
+from .text.answer_types import AnswerType, asked_type
 from .text.sentences import split_spans
 from .text.timestamps import format_hms
 from .verify.claims import check_claim
@@ -44,6 +45,7 @@ class Retrieved:
 
     candidates: list[Candidate]
     chinese: bool  # the question is in Chinese
+    asked: AnswerType  # the type of answer it asks for, "" for none (index/text/answer_types.py)
 
 
 
@@ -134,8 +136,9 @@ class Engine:
     def retrieve(self, question: str) -> Retrieved:
         terms = self.lexicon.terms(question)
         chinese = is_chinese(question)
-        candidates = self.searcher.candidates(self.encode(question), terms, chinese)
-        return Retrieved(candidates, chinese)
+        asked = asked_type(question)
+        candidates = self.searcher.candidates(self.encode(question), terms, chinese, asked=asked)
+        return Retrieved(candidates, chinese, asked)
 
     def candidates(self, question: str) -> list[Candidate]:
         return self.retrieve(question).candidates
@@ -144,7 +147,8 @@ class Engine:
         question, notice = clean_question(raw_question, self.settings.max_question_chars)
         k = k or self.settings.top_k
         retrieved = self.retrieve(question)
-        level, picks = quote_selection.select(retrieved.candidates, self.data, k, question_chinese=retrieved.chinese)
+        level, picks = quote_selection.select(retrieved.candidates, self.data, k, question_chinese=retrieved.chinese,
+                                             asked=retrieved.asked)
         conflicts = []
         if level == "answer":
             best = sorted(retrieved.candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
