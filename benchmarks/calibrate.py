@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from benchmarks.suite import Corpus, Item, corpora, cue_starts, engine_for, expected_time, hits
+from benchmarks.suite import INDEXES, Corpus, Item, corpora, cue_starts, engine_for, expected_time, hits
 from index.answer import confidence, quotes
 from index.answer.confidence import ALWAYS, FEATURES, Confidence, Linear
 from index.calibration import CALIBRATION, load_all
@@ -118,12 +118,11 @@ def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str,
     out = []
     for item in corpus.items:
         question, _ = clean_question(item.question, engine.settings.max_question_chars)
-        if item.id not in vectors:
-            vectors[item.id] = engine.encode(question)
+        vector = vectors[f"{item.id}\t{item.question}"]
         terms = lexicon.terms(question)
         chinese = is_chinese(question)
         asked = asked_type(question) if signals.answer_types else ""
-        candidates = searcher.candidates(vectors[item.id], terms, chinese, asked=asked)
+        candidates = searcher.candidates(vector, terms, chinese, asked=asked)
         out.append(Asked(item, candidates, chinese, asked))
     return out
 
@@ -388,7 +387,17 @@ def main() -> int:
     for corpus in selected:
         engines[corpus.name] = engine_for(corpus, embedder)
         embedder = engines[corpus.name]._embedder or embedder
-    vectors: dict[str, np.ndarray] = {}
+    # Question vectors are kept between runs (per model, keyed by id and question): they do not change
+    # with anything calibrate.py varies.
+    cache = INDEXES / load_settings().index.model.replace("bundled:", "").replace("/", "_") / "questions.npz"
+    vectors: dict[str, np.ndarray] = dict(np.load(cache)) if cache.exists() else {}
+    for corpus in selected:
+        engine = engines[corpus.name]
+        for item in corpus.items:
+            key = f"{item.id}\t{item.question}"
+            if key not in vectors:
+                vectors[key] = engine.encode(clean_question(item.question, engine.settings.max_question_chars)[0])
+    np.savez(cache, **vectors)
 
     weight_grid = WEIGHT_GRID
     if args.shipped_weights:

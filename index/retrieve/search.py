@@ -5,10 +5,10 @@ sentences closest in meaning) with the features quote selection needs: the sente
 the question, the share of the question's words it covers, normalised BM25, and whether it is in
 the question's language.
 
-A sentence is also read together with its neighbours in its section (up to CONTEXT_REACH sentences
-either way, across paragraph breaks, images between them and caption cues): each pair's vector is the
+A sentence is also read together with each of the next CONTEXT_REACH sentences in its section (across
+paragraph breaks, images between them and caption cues): each pair's vector is the
 normalised sum of the two sentences' vectors (no second embedding). When a pair is closer to the
-question than each of its sentences alone, both sentences take its closeness and the quote spans
+question than each of its sentences alone, the earlier sentence takes its closeness and the quote spans
 the two (and what lies between): an answer often sits a few sentences after the one that names the
 topic, and does not name it ("The council opened the Harbour Bridge." / "The final bill came to 40
 million euros."). A sentence that answers by itself is quoted by itself, with its own time.
@@ -35,8 +35,7 @@ LEXICAL_EXTRA = 10  # best lexical sentences added even when their chunk is not 
 DENSE_EXTRA = 10  # sentences closest in meaning, added even when their chunk is not among the best
 DENSE_EXTRA_MAX_SENTENCES = 100_000  # above this, no exact scan of all sentences per query (~10 ms here)
 TOP_CHUNKS = 8
-CONTEXT_REACH = 2  # a sentence is read with each of this many neighbours either way in its section
-SIDES = 1
+CONTEXT_REACH = 3  # a sentence is read with each of the next this many sentences in its section
 CONTEXT_CHARS = 400  # ... when the span of the two (and what lies between) is at most this long
 
 
@@ -115,7 +114,7 @@ def neighbours(sentences: Sequence[Sentence], reach: int, max_chars: int, paragr
 
 
 class Searcher:
-    """Stateless over a loaded index: everything here is array work, no model calls."""
+    """Over a loaded index: everything here is array work, no model calls."""
 
     def __init__(self, data: IndexData, lexicon: Lexicon, reach: int = CONTEXT_REACH,
                  paragraph_only: bool = False) -> None:
@@ -211,8 +210,10 @@ class Searcher:
 
     def closeness(self, cosines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(each sentence's closeness, the neighbour whose pair gave it or -1) from every sentence's
-        cosine. A pair counts only when it is closer than each of its sentences alone (a sentence that
-        answers by itself is quoted by itself, with its own time); both its sentences take it."""
+        cosine. A pair counts only when it is closer than each of its sentences alone, and it gives its
+        closeness to its earlier sentence (quoted with the later one): a sentence that answers by itself
+        keeps its own closeness, and is quoted by itself, with its own time (measured: letting the later
+        sentence take the pair too ranked no better, dense only, and cited such answers early)."""
         best = cosines.astype(np.float32, copy=True)
         partner = np.full(len(cosines), -1, dtype=np.int64)
         for d in range(self.after.shape[1]):
@@ -222,8 +223,7 @@ class Searcher:
             pair = (cosines[ok] + cosines[j]) / self.pair_norm[ok, d]
             together = pair > np.maximum(cosines[ok], cosines[j])
             ok, j, pair = ok[together], j[together], pair[together]
-            for me, them in ((ok, j), (j, ok))[:SIDES]:  # the earlier sentence, then the later one
-                better = pair > best[me]
-                best[me[better]] = pair[better]
-                partner[me[better]] = them[better]
+            better = pair > best[ok]
+            best[ok[better]] = pair[better]
+            partner[ok[better]] = j[better]
         return best, partner

@@ -5,9 +5,10 @@ English and Chinese. Types: an amount or count (`how many`, `how much`, 多少, 
 organisation (`who`, 谁, 哪家公司), a place (`where`, 哪里, 在哪), or none of these (""). A question
 that names no type ("What does X do?") gets "" and no passage gains or loses by it.
 
-The reading of amounts and durations builds on index/text/quantities.py (the numbers, scales and
-units it reads); names are read by their shape (capitalised words inside an English sentence, Latin
-names or name titles in Chinese), so the reader needs no word lists of names.
+It reads by patterns, as index/verify/focus.py and index/text/quantities.py read the kind of quantity
+a question or claim names (for sources that disagree), but for every type, and without an encoder: a
+query pays a few regular expressions per candidate. Names are read by their shape (capitalised words
+inside an English sentence, Latin names or name titles in Chinese), so the reader needs no word lists.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from .quantities import MONTH_NAMES, extract
+from .quantities import MONTH_NAMES
 
 AnswerType = Literal["amount", "date", "duration", "person", "place", ""]
 TYPES: tuple[AnswerType, ...] = ("amount", "date", "duration", "person", "place")
@@ -73,7 +74,7 @@ _DATE_WORDS = re.compile(
     r"年底|年初|月底|月初|凌晨|早上|上午|下午|晚上|以前|之前|之后|以来|世纪|年代|[0-9零一二三四五六七八九十]+\s*[年月日号点]",
     re.IGNORECASE)
 _DURATION_WORDS = re.compile(
-    r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|several|many|some|half an?|\d+(?:\.\d+)?)"
+    r"\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|few|several|many|some|half an?|\d+(?:\.\d+)?)"
     r"[\s-]+(?:[a-z]+[\s-]+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|milliseconds?)\b|"
     r"\b\d+(?:\.\d+)?\s*(?:ms|s|sec|min|h|hrs?)\b|\b(?:forever|overnight|instantly|immediately)\b|"
     r"[0-9零一二两三四五六七八九十几数半]+\s*(?:个)?\s*(?:秒钟?|分钟|小时|天|周|星期|个月|年|毫秒)|半小时|半天|半年|一会儿|立即|马上",
@@ -96,8 +97,7 @@ def _amount(text: str) -> bool:
 
 
 def _date(text: str) -> bool:
-    return bool(_MONTH.search(text) or _DATE_WORDS.search(text)
-                or any(q.unit == "date" for q in extract(text)))
+    return bool(_MONTH.search(text) or _DATE_WORDS.search(text))
 
 
 def _duration(text: str) -> bool:
