@@ -53,7 +53,11 @@ K = 3
 # --on-topic-keep sets another: multilingual-e5-small keeps 0.98 (at 0.995 its held-out off-topic questions
 # get quotes: it cannot tell them from answerable ones that well).
 ON_TOPIC_KEEP = 0.995
-TRAP_ANSWER_LIMIT = 0.2  # share of the training corpora's traps that may be called an answer
+# Share of the training corpora's traps that may be called an answer: the operating point on the
+# trade-off curve (--curve). A trap called an answer is posted unasked in an auto-answer channel, while an
+# answer called "related" is still shown to whoever asks; counting the first twice as costly as the
+# second, 0.1 scored best leave-one-corpus-out (docs/benchmarks.md).
+TRAP_ANSWER_LIMIT = 0.1
 REGULARISATION = 1.0
 WEIGHT_GRID = {  # meaning (the cosine) weighs 0.6; 0 for the others leaves them out of the ranking
     "coverage": (0.0, 0.1, 0.2),

@@ -84,7 +84,7 @@ CONFIDENCE = Confidence.from_dict(load_calibration()["confidence"])
 
 
 def features(ranked: Sequence[Candidate], background: dict[str, float],
-             question_chinese: bool, asked: AnswerType = "") -> np.ndarray:
+             question_chinese: bool, answer_type: AnswerType = "") -> np.ndarray:
     """The FEATURES of one question, from its candidates sorted best first (at least one), the
     corpus's background similarities (background.py, per language pair), the question's language
     and the type of answer it asks for ("" for none)."""
@@ -104,5 +104,5 @@ def features(ranked: Sequence[Candidate], background: dict[str, float],
         lift(top),
         max(lift(c) for c in best),
         closest[0] - closest[min(SPREAD_RANK, len(closest)) - 1],
-        float(bool(asked) and not top.typed),
+        float(bool(answer_type) and not top.typed),
     ])
