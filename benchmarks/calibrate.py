@@ -109,6 +109,7 @@ class Signals:
     answer_types: bool = True  # the type of answer asked (ranking and the type_missing feature)
     reach: int = search.CONTEXT_REACH  # sentences either way a sentence is paired with (0: no pairs)
     paragraph_only: bool = False  # pairs only within a paragraph (as before December 2026)
+    passages: bool = True  # quotes of consecutive sentences join into one passage
 
 
 def ask_all(engine: Engine, corpus: Corpus, signals: Signals, vectors: dict[str, np.ndarray]) -> list[Asked]:
@@ -363,10 +364,15 @@ def collect(selected: list[Corpus], signals: Signals, vectors: dict[str, np.ndar
             weight_grid: dict[str, tuple[float, ...]]) -> dict[str, dict[Weights, list[Outcome]]]:
     table: dict[str, dict[Weights, list[Outcome]]] = {}
     settings = grid(weight_grid)
-    for corpus in selected:
-        engine = engines[corpus.name]
-        asked = ask_all(engine, corpus, signals, vectors)
-        table[corpus.name] = {w: outcomes(engine, asked, w, signals.features) for w in settings}
+    saved = quotes.MAX_PASSAGE
+    quotes.MAX_PASSAGE = saved if signals.passages else 0  # 0: no two quotes join
+    try:
+        for corpus in selected:
+            engine = engines[corpus.name]
+            asked = ask_all(engine, corpus, signals, vectors)
+            table[corpus.name] = {w: outcomes(engine, asked, w, signals.features) for w in settings}
+    finally:
+        quotes.MAX_PASSAGE = saved
     return table
 
 
@@ -423,6 +429,8 @@ def main() -> int:
             "no coverage features": Signals(features=("coverage", "best_coverage")),
             "no BM25 feature": Signals(features=("lexical",)),
             "no answer types": Signals(answer_types=False),
+            "no type_missing feature": Signals(features=("type_missing",)),
+            "no passages (consecutive quotes apart)": Signals(passages=False),
             "no sentence pairs": Signals(reach=0),
             "pairs: next in paragraph (before)": Signals(reach=1, paragraph_only=True),
             "pairs: next in section": Signals(reach=1),

@@ -173,9 +173,7 @@ class Searcher:
         ids = np.fromiter(dict.fromkeys([*in_chunks, *lexical_top[:LEXICAL_EXTRA], *dense_top]), dtype=np.int64)
         if closeness is None:  # only the candidates' and their neighbours' cosines
             cosines = np.zeros(len(data.sentences), dtype=np.float32)
-            reach = self.after.shape[1]
-            before = np.clip(ids[:, None] - np.arange(1, reach + 1), 0, None)
-            near = np.union1d(np.union1d(ids, self.after[ids][self.after[ids] >= 0]), before)
+            near = np.union1d(ids, self.after[ids][self.after[ids] >= 0])
             cosines[near] = data.sentence_vectors[near] @ query_vector
             closeness = self.closeness(cosines)
         dense, partner = closeness[0][ids], closeness[1][ids]
