@@ -434,7 +434,6 @@ def main() -> int:
             "no sentence pairs": Signals(reach=0),
             "pairs: next in paragraph (before)": Signals(reach=1, paragraph_only=True),
             "pairs: next in section": Signals(reach=1),
-            "pairs: 3 either way in section": Signals(reach=3),
         }
         summary = {"all signals": macro(held)}
         for label, signals in variants.items():
