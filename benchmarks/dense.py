@@ -9,6 +9,12 @@ calibration: nothing fitted, so nothing to hold out) and a question hits when th
 sentences hold its gold text. Printed per corpus and as the macro-average over corpora, beside the
 bytes the vectors take per sentence and for the 1M-passage scale benchmark.
 
+With --context, sentences are ranked by their closeness read with their neighbours
+(index/retrieve/search.py: a pair of sentences, the normalised sum of their vectors, counts when it is
+closer than each alone, and is then quoted whole), for several ways of choosing the neighbours: none,
+the next sentence in the paragraph (before December 2026), and 1 to 3 sentences either way in the
+section; with the mean length of the first quote.
+
 With --prompts, every sentence is embedded again with EmbeddingGemma's document prompt carrying the
 document's title (`title: {title} | text: `) and with its section heading instead of `none`, and the
 same dense-only figures are printed for each (at the full dimension).
@@ -27,6 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.suite import corpora, engine_for, hits
 from index.engine import clean_question
+from index.retrieve.search import Searcher
+from index.storage.store import IndexData
+
+CONTEXTS = {"own sentence": (0, False), "next in paragraph": (1, True), "1 in section": (1, False),
+            "2 in section": (2, False), "3 in section": (3, False)}  # label -> (reach, paragraph only)
 
 
 def truncated(vectors: np.ndarray, dims: int) -> np.ndarray:
@@ -45,16 +56,45 @@ def scored(questions: np.ndarray, vectors: np.ndarray, items: list, texts: list[
             float(np.mean(by_lang["zh"])) if by_lang["zh"] else float("nan"))
 
 
+def context_scored(searcher: Searcher, questions: np.ndarray, items: list,
+                   data: IndexData) -> tuple[float, ...]:
+    """(hit@1, hit@3, hit@1 en, hit@1 zh, mean length of the first quote) of ranking by closeness with
+    neighbours; a sentence whose pair wins is quoted with its partner (and what lies between)."""
+    first, three, lengths = [], [], []
+    for vector, item in zip(questions, items, strict=True):
+        best, partner = searcher.closeness(data.sentence_vectors @ vector)
+        shown: list[str] = []
+        covered: set[int] = set()
+        for sid in np.argsort(-best):
+            if int(sid) in covered:
+                continue
+            lo, hi = sorted((int(sid), int(partner[sid]) if partner[sid] >= 0 else int(sid)))
+            covered.update(range(lo, hi + 1))
+            a, b = data.sentences[lo], data.sentences[hi]
+            shown.append(data.texts[a.source][a.start : b.end])
+            if len(shown) == 3:
+                break
+        first.append(hits(shown[0], item.gold))
+        three.append(any(hits(t, item.gold) for t in shown))
+        lengths.append(len(shown[0]))
+    by_lang = {lang: [f for f, i in zip(first, items, strict=True) if i.lang == lang] for lang in ("en", "zh")}
+    return (float(np.mean(first)), float(np.mean(three)),
+            float(np.mean(by_lang["en"])) if by_lang["en"] else float("nan"),
+            float(np.mean(by_lang["zh"])) if by_lang["zh"] else float("nan"), float(np.mean(lengths)))
+
+
 def report(table: dict[str, dict], labels: list) -> None:
     for label in labels:
         mean = np.nanmean(np.array([table[name][label] for name in table]), axis=0)
-        print(f"  {label!s:>12}: {mean[0]:.3f} / {mean[1]:.3f}  (en {mean[2]:.3f}, zh {mean[3]:.3f})")
+        chars = f", first quote {mean[4]:.0f} chars" if len(mean) > 4 else ""
+        print(f"  {label!s:>18}: {mean[0]:.3f} / {mean[1]:.3f}  (en {mean[2]:.3f}, zh {mean[3]:.3f}{chars})")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", type=int, nargs="*", default=[768, 512, 256, 128])
     parser.add_argument("--prompts", action="store_true", help="also compare document prompts with a title")
+    parser.add_argument("--context", action="store_true", help="also compare ways of reading a sentence in context")
     parser.add_argument("--corpora", nargs="*", help="only these corpora (default: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -75,10 +115,15 @@ def main() -> int:
                                     ("section", [s.section or t for s, t in zip(data.sentences, titles, strict=True)])):
                 prompted = [f"title: {h} | text: {t}" for h, t in zip(headings, texts, strict=True)]
                 row[label] = scored(questions, engine.embedder.encode(prompted, "raw"), items, texts)
+        if args.context:
+            for label, (reach, paragraph_only) in CONTEXTS.items():
+                row[label] = context_scored(Searcher(data, engine.lexicon, reach, paragraph_only), questions,
+                                            items, data)
         table[corpus.name] = row
         print(f"{corpus.name:14}" + "".join(f"  {d}: {v[0]:.3f}/{v[1]:.3f}" for d, v in row.items()), flush=True)
     print("\nmacro-average over corpora, dense only: hit@1 / hit@3 (en hit@1, zh hit@1)")
-    report(table, list(args.dims) + (["title", "section"] if args.prompts else []))
+    report(table, list(args.dims) + (["title", "section"] if args.prompts else [])
+           + (list(CONTEXTS) if args.context else []))
     print("vector bytes per sentence / GiB for 1M passages: "
           + ", ".join(f"{d}: {d * 4} B / {d * 4 * 1e6 / 2**30:.2f} GiB" for d in args.dims))
     return 0

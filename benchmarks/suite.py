@@ -12,10 +12,12 @@ travel: nothing any corpus covers). Three kinds of item: `answerable` (gold text
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from index.retrieve.embed import Embedder
 HERE = Path(__file__).resolve().parent
 OWN = HERE / "corpora"
 INDEXES = HERE / "results" / "indexes"
+HEAD = 40  # characters of a quote's opening (whitespace aside) that place it in a transcript
 log = logging.getLogger(__name__)
 
 
@@ -69,8 +72,21 @@ def cue_starts(path: Path) -> list[tuple[str, str]]:
 
 def expected_time(cues: list[tuple[str, str]], quote: str, gold_time: str) -> str | None:
     """The start of the cue a quote's first words are spoken in: the last such cue at or before
-    the gold text's cue (a quote may start earlier in the same run of speech)."""
-    words = quote.split()
+    the gold text's cue (a quote may start earlier in the same run of speech). The quote's opening
+    (its first HEAD characters, whitespace aside) is found in the cues' text read as one run, so a
+    quote opening with the end of a cue ("… talk. It" / "shows a fork …") or with a speaker's name
+    that starts many cues is placed where it really starts."""
+    joined, offsets = "", []
+    for _, text in cues:
+        offsets.append(len(joined))
+        joined += squash(text)
+    head = squash(quote)[:HEAD]
+    found = [m.start() for m in re.finditer(re.escape(head), joined)] if head else []
+    starts = [cues[bisect.bisect_right(offsets, at) - 1][0] for at in found]
+    starts = [start for start in starts if start <= gold_time]
+    if starts:
+        return starts[-1]
+    words = quote.split()  # the opening runs past what the cues say (markup): the first words alone
     for n in (4, 3, 2, 1):
         head = squash(" ".join(words[:n]))
         starts = [start for start, text in cues if head in squash(text) and start <= gold_time]

@@ -48,6 +48,7 @@ from .retrieve.background import backgrounds
 from .retrieve.lexical import HEADING_PREFIX, Lexicon, Term
 from .retrieve.search import Candidate, Searcher
 from .storage.store import IndexData
+from .text.answer_types import AnswerType
 
 log = logging.getLogger(__name__)
 
@@ -130,18 +131,20 @@ class JointSearcher:
         self.parts = list(parts)
         self.offsets = list(offsets)
 
-    def candidates(self, query_vector: np.ndarray, terms: list[Term], question_chinese: bool) -> list[Candidate]:
+    def candidates(self, query_vector: np.ndarray, terms: list[Term], question_chinese: bool,
+                   asked: AnswerType = "") -> list[Candidate]:
         if len(self.parts) == 1:  # one index: its own scale
-            return self.parts[0].candidates(query_vector, terms, question_chinese)
+            return self.parts[0].candidates(query_vector, terms, question_chinese, asked=asked)
         found: list[list[Candidate]] = []
         best: list[float] = []
         for searcher in self.parts:
-            found.append(searcher.candidates(query_vector, terms, question_chinese))
+            found.append(searcher.candidates(query_vector, terms, question_chinese, asked=asked))
             raw = searcher.lexicon.scores(terms) if any(c.lexical for c in found[-1]) else np.zeros(0)
             best.append(float(raw.max()) if len(raw) else 0.0)
         top = max(best, default=0.0)
         return [
-            dataclasses.replace(c, sid=c.sid + offset, lexical=c.lexical * part_best / top if top > 0 else 0.0)
+            dataclasses.replace(c, sid=c.sid + offset, partner=c.partner + offset if c.partner >= 0 else -1,
+                                lexical=c.lexical * part_best / top if top > 0 else 0.0)
             for cands, offset, part_best in zip(found, self.offsets, best, strict=True)
             for c in cands
         ]

@@ -26,6 +26,7 @@ from .retrieve.embed import Embedder, QuestionEncoder, question_encoder
 from .retrieve.lexical import Lexicon
 from .retrieve.search import Candidate, Searcher, is_chinese
 from .storage.store import IndexData, current_build, load_build, read_manifest
+from .text.answer_types import AnswerType, asked_type
 from .text.sentences import split_spans
 from .text.timestamps import format_hms
 from .verify.changes import changes, outdated_claim
@@ -47,6 +48,7 @@ class Retrieved:
 
     candidates: list[Candidate]
     chinese: bool  # the question is in Chinese
+    asked: AnswerType  # the type of answer it asks for, "" for none (index/text/answer_types.py)
 
 
 
@@ -141,8 +143,9 @@ class Engine:
     def retrieve(self, question: str) -> Retrieved:
         terms = self.lexicon.terms(question)
         chinese = is_chinese(question)
-        candidates = self.searcher.candidates(self.encode(question), terms, chinese)
-        return Retrieved(candidates, chinese)
+        asked = asked_type(question)
+        candidates = self.searcher.candidates(self.encode(question), terms, chinese, asked=asked)
+        return Retrieved(candidates, chinese, asked)
 
     def candidates(self, question: str) -> list[Candidate]:
         return self.retrieve(question).candidates
@@ -152,7 +155,8 @@ class Engine:
         k = k or self.settings.top_k
         retrieved = self.retrieve(question)
         candidates = [c for c in retrieved.candidates if self.data.sentences[c.sid].source not in self.outdated]
-        level, picks = quote_selection.select(candidates, self.data, k, question_chinese=retrieved.chinese)
+        level, picks = quote_selection.select(candidates, self.data, k, question_chinese=retrieved.chinese,
+                                              asked=retrieved.asked)
         conflicts, changed = [], []
         if level != "none":
             best = sorted(candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]

@@ -24,6 +24,7 @@ import numpy as np
 from ..calibration import load_calibration
 from ..retrieve.background import background_for
 from ..retrieve.search import DENSE_EXTRA, Candidate
+from ..text.answer_types import AnswerType
 
 Level = Literal["answer", "related", "none"]
 FEATURES = (
@@ -34,6 +35,7 @@ FEATURES = (
     # questions fare here. A raw cosine is no feature: it does not mean the same on two corpora.
     "best_lift",  # the best lift among the top BEST_OF candidates
     "spread",  # how far the closest sentence stands out: its cosine less the SPREAD_RANK-th closest one's
+    "type_missing",  # the question asks for a type of value (answer_types.py) the best quote does not state
 )
 BEST_OF = 5
 # The candidates hold the sentences closest in meaning this many deep: exactly up to
@@ -82,9 +84,10 @@ CONFIDENCE = Confidence.from_dict(load_calibration()["confidence"])
 
 
 def features(ranked: Sequence[Candidate], background: dict[str, float],
-             question_chinese: bool) -> np.ndarray:
+             question_chinese: bool, answer_type: AnswerType = "") -> np.ndarray:
     """The FEATURES of one question, from its candidates sorted best first (at least one), the
-    corpus's background similarities (background.py, per language pair) and the question's language."""
+    corpus's background similarities (background.py, per language pair), the question's language
+    and the type of answer it asks for ("" for none)."""
     top = ranked[0]
     best = ranked[:BEST_OF]
     closest = sorted((c.dense for c in ranked), reverse=True)
@@ -101,4 +104,5 @@ def features(ranked: Sequence[Candidate], background: dict[str, float],
         lift(top),
         max(lift(c) for c in best),
         closest[0] - closest[min(SPREAD_RANK, len(closest)) - 1],
+        float(bool(answer_type) and not top.typed),
     ])

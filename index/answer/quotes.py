@@ -1,8 +1,9 @@
 """Quote selection: the best sentences (or short runs of adjacent sentences) become quotes.
 
 Owns ranking candidates into quotes, extending a too-short sentence with its neighbour in
-the same paragraph, merging near-duplicate quotes across sources (the same sentence
-copied by two articles is shown once, citing both), and saying what the quotes are
+the same paragraph, joining quotes of consecutive sentences into one passage (one verbatim span,
+one citation, the time of its first sentence), merging near-duplicate quotes across sources (the
+same sentence copied by two articles is shown once, citing both), and saying what the quotes are
 (confidence.py): an answer, related passages, or nothing on the topic.
 """
 
@@ -16,6 +17,7 @@ from rapidfuzz import fuzz
 
 from ..retrieve.search import Candidate
 from ..storage.store import IndexData
+from ..text.answer_types import AnswerType
 from ..text.sentences import refers_back
 from . import confidence
 
@@ -27,6 +29,8 @@ RUN_RELATIVE = 0.8  # a neighbour in the same paragraph scoring this share of a 
 # the candidates' score range: similarities crowd together, so raw scores are all "nearly as good")
 MAX_RUN_CHARS = 400
 NEAR_DUPLICATE = 90  # rapidfuzz ratio (0..100) above which two quotes are the same text
+MAX_PASSAGE = 700  # characters; quotes of consecutive sentences join into one passage up to this length
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass
@@ -56,16 +60,15 @@ def _open_quotation(data: IndexData, first: int, last: int) -> bool:
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1 or text.count("「") > text.count("」")
 
 
-def _extend(data: IndexData, sid: int, with_next: bool = False) -> tuple[int, int]:
-    """Grow a sentence into the run a reader needs: one read with the next sentence (the pair was
-    closer to the question) takes it, a too-short sentence takes its neighbour in the same paragraph,
-    one that refers back takes the sentence it refers to, and a paragraph ending in ':' takes the
-    list items that follow it."""
-    first = last = sid
+def _extend(data: IndexData, cand: Candidate) -> tuple[int, int]:
+    """Grow a candidate sentence into the run a reader needs: one read with a neighbour (the pair was
+    closer to the question) takes it and what lies between, a too-short sentence takes its neighbour
+    in the same paragraph, one that refers back takes the sentence it refers to, and a paragraph
+    ending in ':' takes the list items that follow it."""
+    sid = cand.sid
+    first, last = cand.span
     count = len(data.sentences)
-    if with_next and sid + 1 < count and data.same_paragraph(sid, sid + 1):
-        last = sid + 1
-    elif _length_in_words(data.sentence_text(sid)) < SHORT_QUOTE:
+    if cand.partner < 0 and _length_in_words(data.sentence_text(sid)) < SHORT_QUOTE:
         if sid + 1 < count and data.same_paragraph(sid, sid + 1):
             last = sid + 1
         elif sid > 0 and data.same_paragraph(sid - 1, sid):
@@ -111,17 +114,39 @@ def _join_neighbours(data: IndexData, first: int, last: int, score: float, score
     return first, last
 
 
+def consecutive(data: IndexData, last: int, first: int) -> bool:
+    """Sentence `first` follows sentence `last` in the same section with only whitespace, images or
+    (in a transcript) cue timings between them: quotes of the two are one passage."""
+    if first != last + 1:
+        return False
+    a, b = data.sentences[last], data.sentences[first]
+    if a.source != b.source or a.section != b.section:
+        return False
+    return not _IMAGE.sub("", data.texts[a.source][a.end : b.start]).strip()
+
+
+def _passage(data: IndexData, picks: list[Pick], first: int, last: int) -> Pick | None:
+    """The pick that sentences first..last continue (consecutive on either side), when the joined
+    passage stays within MAX_PASSAGE characters."""
+    for pick in picks:
+        lo, hi = min(pick.first, first), max(pick.last, last)
+        if (consecutive(data, pick.last, first) or consecutive(data, last, pick.first)) \
+                and data.sentences[hi].end - data.sentences[lo].start <= MAX_PASSAGE:
+            return pick
+    return None
+
+
 def select(
     candidates: Sequence[Candidate], data: IndexData, k: int, judge: bool = True,
-    question_chinese: bool = False,
+    question_chinese: bool = False, asked: AnswerType = "",
 ) -> tuple[confidence.Level, list[Pick]]:
-    """(confidence, picks). Without
-    `judge`, the best passages are returned regardless (as "related")."""
+    """(confidence, picks) for a question's candidates, its language and the type of answer it asks
+    for (answer_types.py). Without `judge`, the best passages are returned regardless (as "related")."""
     background = data.manifest.get("background", {})
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked:
         return "none", []
-    level = confidence.CONFIDENCE.judge(confidence.features(ranked, background, question_chinese)) \
+    level = confidence.CONFIDENCE.judge(confidence.features(ranked, background, question_chinese, asked)) \
         if judge else "related"
     if level == "none":
         return level, []
@@ -136,11 +161,17 @@ def select(
             break
         if cand.sid in used:
             continue
-        first, last = _extend(data, cand.sid, cand.with_next)
+        first, last = _extend(data, cand)
         first, last = _join_neighbours(data, first, last, scores[cand.sid], scores)
         if used.intersection(range(first, last + 1)):
             first = last = cand.sid  # its neighbours are quoted already: the sentence alone
         used.update(range(first, last + 1))
+        joined = _passage(data, picks, first, last)
+        if joined is not None:  # the quotes are consecutive: one passage, cited at its first sentence
+            joined.first, joined.last = min(joined.first, first), max(joined.last, last)
+            fingerprints[picks.index(joined)] = _fingerprint(
+                " ".join(data.sentence_text(i) for i in range(joined.first, joined.last + 1)))
+            continue
         text = _fingerprint(" ".join(data.sentence_text(i) for i in range(first, last + 1)))
         source = data.sentences[first].source
         duplicate = next((i for i, fp in enumerate(fingerprints) if _same_text(fp, text)), None)
