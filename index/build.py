@@ -49,9 +49,9 @@ log = logging.getLogger(__name__)
 
 FORMATS = ", ".join(sorted(DOCUMENT_SUFFIXES))
 PROGRESS = "progress"  # a log record's attribute: a line the next one of its kind replaces on a terminal
-PROGRESS_SECONDS = 2.5  # at least this long between two progress lines of the embedding (a slice more at most)
+PROGRESS_SECONDS = 2.0  # at least this long between two progress lines of the embedding (a slice more at most)
 EMBED_SLICE = 16  # the most sentences embedded between two looks at the clock (one batch)
-SLICE_SECONDS = 2.0  # a slice is cut to about this long (busy cores): progress lines stay under 5 s apart
+SLICE_SECONDS = 1.0  # a slice is cut to about this long (busy cores): progress lines stay under 5 s apart
 
 
 
