@@ -40,11 +40,11 @@ async def answer(bot: Client, question: str) -> tuple[Answer, float]:
 def log_answer(bot: Client, result: Answer, user_id: int, place: Place, latency_ms: float,
                via: str) -> discord.ui.View | discord.utils._MissingSentinel:
     """Queue the answer's record; its buttons, or MISSING (no buttons) when the log is off."""
-    if bot.storage.question_log is None:
+    if bot.question_log is None:
         return discord.utils.MISSING
     entry = Entry(id=new_record_id(), asked_at=time.time(), question=result.question, guild_id=place.guild_id,
                   channel_id=place.channel_id, dm=place.dm, user_hash=salted_user_hash(user_id),
                   confidence=result.confidence, latency_ms=round(latency_ms, 1), via=via,
                   quotes=tuple(LoggedQuote(q.source, q.start, q.end, q.text) for q in result.quotes))
-    bot.storage.question_log.record(entry)  # written by the log's thread; a failure is logged there, once
+    bot.question_log.record(entry)  # written by the log's thread; a failure is logged there, once
     return answer_view(entry.id)

@@ -62,7 +62,7 @@ async def auto_answer(bot: Client, message: discord.Message) -> bool:
         question = content
     else:
         return True
-    if bot.chat.cooldowns.retry_after(message.author.id) is not None:
+    if bot.cooldowns.retry_after(message.author.id) is not None:
         log.info("auto-answer skipped: user %s is on cooldown", message.author.id)
         return True
     result, latency_ms = await answering.answer(bot, question)

@@ -44,7 +44,7 @@ def heavy(bot: Client) -> Callable[[discord.Interaction], bool]:
     """A command check: the command counts against the user's cooldown (raises when on it)."""
 
     def check(interaction: discord.Interaction) -> bool:
-        bot.chat.cooldowns.check(interaction.user.id)
+        bot.cooldowns.check(interaction.user.id)
         return True
 
     check.cooldown = True  # type: ignore[attr-defined]  # read by command_docs.py

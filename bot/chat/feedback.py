@@ -78,13 +78,13 @@ def answer_view(record_id: int) -> discord.ui.View:
 
 
 async def vote(bot: Client, interaction: discord.Interaction, record_id: int, value: int) -> None:
-    if bot.storage.question_log is None:
+    if bot.question_log is None:
         await interaction.response.send_message(LOG_OFF, ephemeral=True)
         return
     emoji = EMOJI["up" if value > 0 else "down"]
     try:
         result = await asyncio.wait_for(asyncio.wrap_future(
-            bot.storage.question_log.vote(record_id, salted_user_hash(interaction.user.id), value)), TIMEOUT)
+            bot.question_log.vote(record_id, salted_user_hash(interaction.user.id), value)), TIMEOUT)
     except (LogUnavailable, TimeoutError):
         await interaction.response.send_message(LOG_DOWN, ephemeral=True)
         return
@@ -93,11 +93,11 @@ async def vote(bot: Client, interaction: discord.Interaction, record_id: int, va
 
 
 async def more_context(bot: Client, interaction: discord.Interaction, record_id: int) -> None:
-    if bot.storage.question_log is None:
+    if bot.question_log is None:
         await interaction.response.send_message(LOG_OFF, ephemeral=True)
         return
     try:
-        entry = await asyncio.wait_for(asyncio.wrap_future(bot.storage.question_log.answer(record_id)), TIMEOUT)
+        entry = await asyncio.wait_for(asyncio.wrap_future(bot.question_log.answer(record_id)), TIMEOUT)
     except (LogUnavailable, TimeoutError):
         await interaction.response.send_message("The answer's record cannot be read just now; please try again.",
                                                 ephemeral=True)

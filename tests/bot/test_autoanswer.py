@@ -91,8 +91,8 @@ async def test_autoanswer_in_a_forum_answers_new_posts_in_their_thread(
         late = await server.forum_post("More GPUs", ANSWERED)
         await asyncio.sleep(1.0)
         assert not server.posts_in(late["id"]) and len(server.posts_in(post["id"])) == 1
-        assert bot.storage.question_log is not None
-        (entry,) = [e for e in await asyncio.wrap_future(bot.storage.question_log.entries(0)) if e.via == "auto"]
+        assert bot.question_log is not None
+        (entry,) = [e for e in await asyncio.wrap_future(bot.question_log.entries(0)) if e.via == "auto"]
         assert entry.confidence == "answer" and entry.channel_id == int(post["id"])
 
 

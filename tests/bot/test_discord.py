@@ -272,7 +272,7 @@ async def test_a_failing_command_reports_and_the_bot_keeps_serving(
 
 async def test_cooldown_tells_the_user_when_to_retry(discord_session: Session) -> None:
     server = discord_session.server
-    discord_session.bot.chat.cooldowns.seconds = 30.0
+    discord_session.bot.cooldowns.seconds = 30.0
     first = await server.slash("check", user_id=77, claim="The Memphis cluster has 12 data halls.")
     await first_followup(server, first)
     second = await server.slash("check", user_id=77, claim="The Memphis cluster has 12 data halls.")

@@ -129,7 +129,7 @@ async def test_with_the_log_off_answers_have_no_buttons_and_nothing_is_written(
         server: FakeDiscord, settings: Settings, engine: Engine, tmp_path: Path) -> None:
     bot_settings = dataclasses.replace(community_settings(settings, tmp_path), question_log=None, log_salt="s")
     async with running_bot(bot_settings, engine) as bot:
-        assert bot.storage.question_log is None
+        assert bot.question_log is None
         reply = await first_followup(server, await server.slash("ask", question="What is Macrohard?"))
         assert reply.body["embeds"] and not buttons(reply.body)
     assert list(tmp_path.iterdir()) == []

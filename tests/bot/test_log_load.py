@@ -104,7 +104,7 @@ async def test_when_the_log_cannot_be_written_the_bot_keeps_answering_with_one_w
     with caplog.at_level(logging.WARNING):
         async with running_bot(bot_settings, engine) as bot:
             if fault == "disk full":  # SQLite's own "database or disk is full" from here on
-                log = bot.storage.question_log
+                log = bot.question_log
                 assert log is not None
                 pages = await asyncio.wrap_future(log.call(lambda c: c.execute("PRAGMA page_count").fetchone()[0]))
                 await asyncio.wrap_future(log.call(lambda c: c.execute(f"PRAGMA max_page_count={pages}")))

@@ -195,9 +195,9 @@ async def test_report_command_is_for_manage_server_and_ephemeral(server: FakeDis
                                                                  engine: Engine, tmp_path: Path) -> None:
     bot_settings = community_settings(settings, tmp_path)
     async with running_bot(bot_settings, engine) as bot:
-        assert bot.storage.question_log is not None
+        assert bot.question_log is not None
         for entry in [*entries(), *entries(guild_id=12345)]:  # another server's questions are not shown here
-            bot.storage.question_log.record(entry)
+            bot.question_log.record(entry)
         command = next(c for c in server.commands["global"] if c["name"] == "report")
         assert int(command["default_member_permissions"]) == 1 << 5 and command["dm_permission"] is False
         denied = await server.slash("report")  # a member without Manage Server

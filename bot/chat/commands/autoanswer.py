@@ -23,11 +23,11 @@ def setup(bot: Client) -> None:
             await interaction.response.send_message("Auto-answer works in text and forum channels.", ephemeral=True)
             return
         kept = "kept across restarts"
-        if bot.storage.question_log is None:
+        if bot.question_log is None:
             kept = "until the bot restarts (the question log is off, so it cannot be kept)"
         else:
             try:
-                await asyncio.wrap_future(bot.storage.question_log.set_autoanswer(channel.id, interaction.guild_id, on))
+                await asyncio.wrap_future(bot.question_log.set_autoanswer(channel.id, interaction.guild_id, on))
             except LogUnavailable:
                 kept = "until the bot restarts (the question log cannot be written just now)"
         (bot.autoanswer_channels.add if on else bot.autoanswer_channels.discard)(channel.id)

@@ -45,13 +45,13 @@ def setup(bot: Client) -> None:
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def report(interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
-        if bot.storage.question_log is None:
+        if bot.question_log is None:
             await interaction.response.send_message(
                 "There is nothing to report: the question log is off (QUOTEBOT_QUESTION_LOG=off).", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            entries = await asyncio.wrap_future(bot.storage.question_log.entries(time.time() - days * DAY))
+            entries = await asyncio.wrap_future(bot.question_log.entries(time.time() - days * DAY))
         except LogUnavailable:
             await interaction.followup.send("The question log cannot be read just now; please try again later.",
                                             ephemeral=True)
