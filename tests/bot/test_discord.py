@@ -368,7 +368,11 @@ async def test_reindex_is_for_admins_and_swaps_while_answering(
         assert bot.engine is engine
 
         (settings.corpus_dir / "c.md").write_text("# Gamma\n\nThe submarine dove to 300 meters.\n", encoding="utf-8")
-        token = await server.slash("reindex", permissions=MANAGE_GUILD)
+        own = await server.slash("reindex", permissions=MANAGE_GUILD)  # a server's admin: their collection only
+        assert "no sources of its own" in (await first_followup(server, own, timeout=60)).body["content"]
+        assert bot.engine is engine
+        token = await server.slash_with("reindex", [{"name": "library", "type": 5, "value": True}],
+                                        permissions=MANAGE_GUILD, user_id=1)  # the library: the bot's owner
         assert (await callback(server, token)).body["data"]["flags"] & 64  # ephemeral defer
         during = []
         while bot.reindexing:
