@@ -96,19 +96,29 @@ def _engine(tmp_path: Path, settings, embedder: Embedder, files: dict[str, str])
     return Engine.load(dataclasses.replace(settings, corpus_dir=corpus, index_dir=tmp_path / "index"), embedder)
 
 
+# The time of the cue each sentence of the two transcripts begins in: a quote is cited at its first.
+CUE_OF = {"Welcome to": "00:00:01", "Today we look": "00:00:01", "The lock gates": "00:00:06",
+          "A boat passes": "00:00:12", "In winter": "00:00:00", "A healthy winter": "00:00:05",
+          "while the bees": "00:00:11"}
+
+
 @pytest.mark.parametrize(
-    ("question", "expected", "timestamp"),
+    ("question", "expected"),
     [
-        ("How heavy are the lock gates?", "The lock gates weigh nine hundred tonnes each", "00:00:06"),
-        ("How warm is the core of a winter cluster of bees?", "keeps its core near thirty-five degrees", "00:00:05"),
+        ("How heavy are the lock gates?", "The lock gates weigh nine hundred tonnes each"),
+        ("How warm is the core of a winter cluster of bees?", "keeps its core near thirty-five degrees"),
     ],
 )
 def test_two_transcripts_answer_a_plain_sentence(tmp_path: Path, settings, embedder: Embedder, question: str,
-                                                  expected: str, timestamp: str) -> None:
+                                                  expected: str) -> None:
+    """The answer is the first quote, cited at the cue its first sentence begins in (a passage of
+    consecutive cues, such as the sentence naming the bees and the one answering, at the earlier)."""
     engine = _engine(tmp_path, settings, embedder, {"canal.vtt": LOCKS_VTT, "bees.srt": BEES_SRT})
     answer = engine.ask(question)
     assert answer.confidence == "answer", answer
-    assert expected in answer.quotes[0].text and answer.quotes[0].timestamp == timestamp
+    first = answer.quotes[0]
+    assert expected in first.text
+    assert first.timestamp == next(time for opening, time in CUE_OF.items() if first.text.startswith(opening))
 
 
 def test_one_file_corpus_answers_and_knows_what_is_off_topic(tmp_path: Path, settings, embedder: Embedder) -> None:
