@@ -44,13 +44,12 @@ MAX_CLAIMS_PER_MESSAGE = 10  # best passages (besides the quotes) examined for s
 
 @dataclass
 class Retrieved:
-    """What a question retrieves: candidate sentences, and whether it is asked in Chinese."""
+    """What a question retrieves: candidate sentences, whether it is asked in Chinese, and its vector."""
 
     candidates: list[Candidate]
     chinese: bool  # the question is in Chinese
     asked: AnswerType  # the type of answer it asks for, "" for none (index/text/answer_types.py)
-
-
+    vector: np.ndarray  # the question's embedding
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w+):\d+>")
@@ -144,8 +143,9 @@ class Engine:
         terms = self.lexicon.terms(question)
         chinese = is_chinese(question)
         asked = asked_type(question)
-        candidates = self.searcher.candidates(self.encode(question), terms, chinese, asked=asked)
-        return Retrieved(candidates, chinese, asked)
+        vector = self.encode(question)
+        candidates = self.searcher.candidates(vector, terms, chinese, asked=asked)
+        return Retrieved(candidates, chinese, asked, vector)
 
     def candidates(self, question: str) -> list[Candidate]:
         return self.retrieve(question).candidates
@@ -163,7 +163,10 @@ class Engine:
             quoted = [sid for p in picks for sid in range(p.first, p.last + 1)]
             focus = answer_focus(self, question, quoted, self.encode)
             conflicts = find_conflicts(self, focus, quoted, [c.sid for c in best])
-            changed = changes(self, quoted, focus)  # what the quotes' older versions said
+            # What the quotes' older versions said, about the quoted sentence closest to the question: a
+            # passage may open with a sentence naming the topic that states another value of the kind.
+            closest = sorted(quoted, key=lambda sid: -float(self.data.sentence_vectors[sid] @ retrieved.vector))
+            changed = changes(self, closest, focus)
         return Answer(
             question=question,
             confidence=level,

@@ -112,9 +112,10 @@ def _report(engine: Sources, old: Statement, new: Statement) -> dict:
 
 
 def changes(engine: Sources, quoted: Sequence[int], focus: Focus) -> list[dict]:
-    """What changed, since the older versions, in the value asked for, as the first quoted sentence that
-    states a value of that kind gives it (a later quote stating another value of the kind, "kept for
-    14 days" under "how often can I ask?", is not what was asked)."""
+    """What changed, since the older versions, in the value asked for, as the first of the `quoted`
+    sentences (the caller orders them, closest to the question first) that states a value of that kind
+    gives it (another quoted sentence stating another value of the kind, "kept for 14 days" under "how
+    often can I ask?", is not what was asked)."""
     first = next((sid for sid in dict.fromkeys(quoted) if asked(engine, sid, focus)), None) if focus.units else None
     if first is None:
         return []
