@@ -161,7 +161,7 @@ class Engine:
         if level != "none":
             best = sorted(candidates, key=lambda c: c.score, reverse=True)[:CONFLICT_POOL]
             quoted = [sid for p in picks for sid in range(p.first, p.last + 1)]
-            focus = answer_focus(self, question, quoted, self.encode)
+            focus = answer_focus(self, question, quoted, self.encode, retrieved.vector)
             conflicts = find_conflicts(self, focus, quoted, [c.sid for c in best])
             # What the quotes' older versions said, about the quoted sentence closest to the question: a
             # passage may open with a sentence naming the topic that states another value of the kind.

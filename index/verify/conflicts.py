@@ -280,10 +280,11 @@ def describe(a: Quantity, b: Quantity) -> tuple[str, str]:
 
 
 def answer_focus(engine: Sources, question: str, quoted: Sequence[int],
-                 encode: Callable[[str], np.ndarray] | None = None) -> Focus:
+                 encode: Callable[[str], np.ndarray] | None = None,
+                 question_vector: np.ndarray | None = None) -> Focus:
     """What the question asks for, read with the answer's quoted sentences."""
     answer = [s for sid in quoted for s in statements(sid, engine.data.sentence_text(sid))]
-    return question_focus(question, answer, encode)
+    return question_focus(question, answer, encode, question_vector)
 
 
 def answer_conflicts(engine: Sources, question: str, quoted: Sequence[int], pool: Sequence[int],

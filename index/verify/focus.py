@@ -39,12 +39,14 @@ def mask_numbers(text: str) -> str:
 
 
 def question_focus(question: str, answer: Sequence[Statement],
-                   encode: Callable[[str], np.ndarray] | None = None) -> Focus:
+                   encode: Callable[[str], np.ndarray] | None = None,
+                   question_vector: np.ndarray | None = None) -> Focus:
     """What a question asks for: the units it names; else, when it asks for an amount and an encoder
-    is given, the unit of the answer's number whose masked clause is closest to it in meaning."""
+    is given, the unit of the answer's number whose masked clause is closest to it in meaning.
+    `question_vector`: the question's embedding when the caller has it (else it is encoded)."""
     units = set(units_named(question))
     if not units and encode is not None and answer and _ASKS_AMOUNT.search(question):
-        asked = encode(question)
+        asked = question_vector if question_vector is not None else encode(question)
         best = max(answer[:MAX_ENCODES], key=lambda s: float(np.dot(asked, encode(mask_numbers(s.clause)))))
         units = {dimension(best.quantity.unit or "")}
     return Focus(question, frozenset(units), frozenset(names(question)))
