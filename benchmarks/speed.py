@@ -78,18 +78,17 @@ from index.config import load_settings
 from index.engine import Engine, index_problem
 from index.retrieve.embed import question_encoder
 from index.storage.store import load_build
-import jieba
 mark("imports")
 settings = load_settings()
 assert index_problem(settings) is None, "build the index first: python -m index build"
 data = load_build(settings.index_dir, settings.mmap_index)
 mark("index check and load")
-questions = question_encoder(settings.index.model, settings.model_dir, settings.index.dims)
+questions = question_encoder(settings.index.model, settings.model_dir, settings.index.dims, one_shot=True)
 mark("question encoder load (tokenizer, ONNX session)")
 engine = Engine(settings, data, questions)
 mark("engine set-up (lexicon, searcher)")
 answer = engine.ask(sys.argv[1])
-mark("first answer" + (" (jieba's dictionary loaded)" if jieba.dt.initialized else " (jieba not loaded)"))
+mark("first answer" + (" (jieba's dictionary loaded)" if "rjieba" in sys.modules else " (jieba not loaded)"))
 render_answer(answer)
 mark("rendering")
 print(json.dumps(steps))

@@ -102,9 +102,10 @@ class Engine:
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None,
-             questions: QuestionEncoder | None = None) -> Engine:
+             questions: QuestionEncoder | None = None, one_shot: bool = False) -> Engine:
         """Load the live index, building it first when missing, stale or corrupt. `embedder`: the
-        passage model when the caller has it loaded; `questions`: the question encoder, likewise."""
+        passage model when the caller has it loaded; `questions`: the question encoder, likewise.
+        `one_shot`: the process answers one question and ends (the encoder loads quicker, runs slower)."""
         problem = index_problem(settings)
         if problem is not None:
             require_documents(settings.corpus_dir)
@@ -119,7 +120,8 @@ class Engine:
             build_index(settings, embedder)
             data = load_build(settings.index_dir, settings.mmap_index)
         if questions is None:
-            questions = question_encoder(settings.index.model, settings.model_dir, settings.index.dims, embedder)
+            questions = question_encoder(settings.index.model, settings.model_dir, settings.index.dims, embedder,
+                                         one_shot)
         return cls(settings, data, questions, embedder)
 
     @property

