@@ -15,6 +15,12 @@ closer than each alone, and is then quoted whole), for several ways of choosing 
 the next sentence in the paragraph (before December 2026), and 1 to 3 sentences either way in the
 section; with the mean length of the first quote.
 
+With --previous, every sentence is embedded again with the sentence before it in its section read first
+(`title: {title} | text: {previous} {sentence}`; today only a sentence that refers back, "It …", "这…",
+is embedded with the one before it, and only within its paragraph), for two cases: a sentence that
+refers back takes the previous sentence of its section, and every sentence does. Each is ranked alone
+and read with the next three in its section, as shipped; the quote stays the sentence itself.
+
 With --prompts, every sentence is embedded again with EmbeddingGemma's document prompt carrying the
 document's title (`title: {title} | text: `) and with its section heading instead of `none`, and the
 same dense-only figures are printed for each (at the full dimension).
@@ -23,6 +29,7 @@ same dense-only figures are printed for each (at the full dimension).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -32,10 +39,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.suite import corpora, engine_for, hits
+from index.build import embedding_inputs
 from index.engine import clean_question
 from index.retrieve.search import Searcher
 from index.storage.store import IndexData
+from index.text.sentences import refers_back
 
+PREVIOUS = ("refers back: previous in section", "always: previous in section")
 CONTEXTS = {"own sentence": (0, False), "next in paragraph": (1, True), "1 in section": (1, False),
             "2 in section": (2, False), "3 in section": (3, False)}  # label -> (reach, paragraph only)
 
@@ -94,6 +104,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", type=int, nargs="*", default=[768, 512, 256, 128])
     parser.add_argument("--prompts", action="store_true", help="also compare document prompts with a title")
+    parser.add_argument("--previous", action="store_true",
+                        help="also compare embedding each sentence after the one before it in its section")
     parser.add_argument("--context", action="store_true", help="also compare ways of reading a sentence in context")
     parser.add_argument("--corpora", nargs="*", help="only these corpora (default: all)")
     args = parser.parse_args()
@@ -115,6 +127,26 @@ def main() -> int:
                                     ("section", [s.section or t for s, t in zip(data.sentences, titles, strict=True)])):
                 prompted = [f"title: {h} | text: {t}" for h, t in zip(headings, texts, strict=True)]
                 row[label] = scored(questions, engine.embedder.encode(prompted, "raw"), items, texts)
+        if args.previous:
+            titles = [data.sources[s.source].title or "none" for s in data.sentences]
+            shipped = embedding_inputs(data.sentences, texts)
+            for label in PREVIOUS:
+                inputs = []
+                for sid, (sentence, text) in enumerate(zip(data.sentences, texts, strict=True)):
+                    before = data.sentences[sid - 1] if sid else None
+                    same_section = before is not None and before.source == sentence.source \
+                        and before.section == sentence.section
+                    wanted = same_section and (label.startswith("always") or refers_back(text))
+                    inputs.append(f"{texts[sid - 1]} {text}" if wanted else shipped[sid])
+                vectors = truncated(engine.embedder.encode(
+                    [f"title: {t} | text: {x}" for t, x in zip(titles, inputs, strict=True)], "raw"),
+                    data.sentence_vectors.shape[1])
+                row[label] = scored(questions, vectors, items, texts)
+                variant = dataclasses.replace(data, sentence_vectors=vectors)
+                row[label + ", 3 in section"] = context_scored(Searcher(variant, engine.lexicon, 3, False), questions,
+                                                               items, variant)
+            row["shipped, 3 in section"] = context_scored(Searcher(data, engine.lexicon, 3, False), questions,
+                                                          items, data)
         if args.context:
             for label, (reach, paragraph_only) in CONTEXTS.items():
                 row[label] = context_scored(Searcher(data, engine.lexicon, reach, paragraph_only), questions,
@@ -123,7 +155,9 @@ def main() -> int:
         print(f"{corpus.name:14}" + "".join(f"  {d}: {v[0]:.3f}/{v[1]:.3f}" for d, v in row.items()), flush=True)
     print("\nmacro-average over corpora, dense only: hit@1 / hit@3 (en hit@1, zh hit@1)")
     report(table, list(args.dims) + (["title", "section"] if args.prompts else [])
-           + (list(CONTEXTS) if args.context else []))
+           + (list(CONTEXTS) if args.context else [])
+           + ([x for label in PREVIOUS for x in (label, label + ", 3 in section")] + ["shipped, 3 in section"]
+              if args.previous else []))
     print("vector bytes per sentence / GiB for 1M passages: "
           + ", ".join(f"{d}: {d * 4} B / {d * 4 * 1e6 / 2**30:.2f} GiB" for d in args.dims))
     return 0

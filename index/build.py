@@ -11,6 +11,7 @@ embedded (a model or chunking change rebuilds everything). Recordings are transc
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import time
 from collections import defaultdict
@@ -284,8 +285,9 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
     if todo:
         batch, kind = titled(embedder, [inputs[i] for i in todo],
                              [documents[sentences[i].source].source.title or "" for i in todo])
-        order = sorted(range(len(todo)), key=lambda i: len(batch[i]))  # similar lengths batched: little padding
-        progress = EmbeddingProgress(len(todo))
+        lengths = embedder.lengths(batch)
+        order = sorted(range(len(todo)), key=lengths.__getitem__)  # similar lengths batched: little padding
+        progress = EmbeddingProgress(len(todo), work=[lengths[i] for i in order])
         at, size = 0, EMBED_SLICE
         while at < len(order):
             part = order[at : at + size]
@@ -304,11 +306,18 @@ def _embed(documents: list, sentences: list, chunks: list, texts: list[str],
 class EmbeddingProgress:
     """Logs the sentences embedded of the total, the rate and the time left: at most every
     PROGRESS_SECONDS, and when all are done. The build log, `python -m index build`, the console and a
-    Discord rebuild's reply (bot/chat/build_progress.py) show these lines."""
+    Discord rebuild's reply (bot/chat/build_progress.py) show these lines.
 
-    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
+    `work`: each sentence's share of the work, in the order they are embedded (their lengths in tokens:
+    the sentences go shortest first, so the later ones are slower; by count alone the bundled corpus's
+    first estimate was 0:35 for 1:07). The time left is the time so far times the work left over the work
+    done."""
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic,
+                 work: Sequence[int] | None = None) -> None:
         self.total = total
         self.clock = clock
+        self.done_work = list(itertools.accumulate(work if work is not None else [1] * total, initial=0))
         self.started = self.last = clock()
 
     def __call__(self, done: int) -> None:
@@ -316,10 +325,12 @@ class EmbeddingProgress:
         if done < self.total and now - self.last < PROGRESS_SECONDS:
             return
         self.last = now
-        rate = done / max(now - self.started, 1e-6)
+        elapsed = max(now - self.started, 1e-6)
+        rate = done / elapsed
         if done < self.total:
+            left = elapsed * (self.done_work[-1] - self.done_work[done]) / max(self.done_work[done], 1)
             log.info("[4/5] embedding: %d of %d sentences, %.1f a second, about %s left", done, self.total, rate,
-                     clock_time((self.total - done) / rate), extra={PROGRESS: True})
+                     clock_time(left), extra={PROGRESS: True})
         else:
             log.info("[4/5] embedding: %d sentences in %s, %.1f a second", done, clock_time(now - self.started),
                      rate)

@@ -132,6 +132,15 @@ class Embedder:
     def encode_one(self, text: str, kind: Kind = "query") -> np.ndarray:
         return self.encode([text], kind)[0]
 
+    def lengths(self, texts: list[str]) -> list[int]:
+        """Each text's length as `encode` batches by it: in tokens for EmbeddingGemma's ONNX pipeline, in
+        characters for sentence-transformers. Texts taken in this order pad little: the build embeds in it
+        (ordered by characters, its slices of 16 mixed Chinese and English token counts: 13 sentences a
+        second instead of 16)."""
+        if isinstance(self.backend, OnnxEncoder):
+            return [len(ids) for ids in self.backend.token_ids(texts)]
+        return [len(text) for text in texts]
+
     def document_prompt(self, title: str) -> str | None:
         """EmbeddingGemma's document prompt carrying the passage's document title (`title: {title} | text: `;
         measured against `title: none` and the section's heading in docs/benchmarks.md), or None for a model

@@ -83,6 +83,17 @@ def test_embedding_progress_gives_the_count_the_rate_and_the_time_left(caplog: p
     ]
 
 
+def test_the_time_left_follows_the_work_left_when_the_longer_sentences_come_last(
+        caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    progress = EmbeddingProgress(4, clock=lambda: now[0], work=[10, 10, 40, 40])  # shortest first
+    with caplog.at_level(logging.INFO, logger="index.build"):
+        now[0] = 10.0
+        progress(2)  # 20 of 100 done in 10 s: 80 left, 40 s (by count alone it would say 10 s)
+    assert [r.getMessage() for r in caplog.records] == [
+        "[4/5] embedding: 2 of 4 sentences, 0.2 a second, about 0:40 left"]
+
+
 def test_a_real_build_shows_its_embedding_progress_in_the_reply(tiny_settings, embedder, monkeypatch) -> None:
     monkeypatch.setattr(build, "PROGRESS_SECONDS", 0.0)  # every slice, to see several on a small corpus
     monkeypatch.setattr(build, "EMBED_SLICE", 2)
