@@ -19,7 +19,8 @@ With --previous, every sentence is embedded again with the sentence before it in
 (`title: {title} | text: {previous} {sentence}`; today only a sentence that refers back, "It …", "这…",
 is embedded with the one before it, and only within its paragraph), for two cases: a sentence that
 refers back takes the previous sentence of its section, and every sentence does. Each is ranked alone
-and read with the next three in its section, as shipped; the quote stays the sentence itself.
+and read with the next three in its section, as shipped; what a vector read is quoted (the sentence
+before it too).
 
 With --prompts, every sentence is embedded again with EmbeddingGemma's document prompt carrying the
 document's title (`title: {title} | text: `) and with its section heading instead of `none`, and the
@@ -67,9 +68,10 @@ def scored(questions: np.ndarray, vectors: np.ndarray, items: list, texts: list[
 
 
 def context_scored(searcher: Searcher, questions: np.ndarray, items: list,
-                   data: IndexData) -> tuple[float, ...]:
+                   data: IndexData, opens: np.ndarray | None = None) -> tuple[float, ...]:
     """(hit@1, hit@3, hit@1 en, hit@1 zh, mean length of the first quote) of ranking by closeness with
-    neighbours; a sentence whose pair wins is quoted with its partner (and what lies between)."""
+    neighbours; a sentence whose pair wins is quoted with its partner (and what lies between). `opens`:
+    the first sentence of what each sentence's vector read (itself, or the one before it)."""
     first, three, lengths = [], [], []
     for vector, item in zip(questions, items, strict=True):
         best, partner = searcher.closeness(data.sentence_vectors @ vector)
@@ -79,6 +81,7 @@ def context_scored(searcher: Searcher, questions: np.ndarray, items: list,
             if int(sid) in covered:
                 continue
             lo, hi = sorted((int(sid), int(partner[sid]) if partner[sid] >= 0 else int(sid)))
+            lo = int(opens[lo]) if opens is not None else lo
             covered.update(range(lo, hi + 1))
             a, b = data.sentences[lo], data.sentences[hi]
             shown.append(data.texts[a.source][a.start : b.end])
@@ -131,20 +134,24 @@ def main() -> int:
             titles = [data.sources[s.source].title or "none" for s in data.sentences]
             shipped = embedding_inputs(data.sentences, texts)
             for label in PREVIOUS:
-                inputs = []
+                inputs, shown, opens = [], [], np.arange(len(texts))
                 for sid, (sentence, text) in enumerate(zip(data.sentences, texts, strict=True)):
                     before = data.sentences[sid - 1] if sid else None
                     same_section = before is not None and before.source == sentence.source \
                         and before.section == sentence.section
                     wanted = same_section and (label.startswith("always") or refers_back(text))
                     inputs.append(f"{texts[sid - 1]} {text}" if wanted else shipped[sid])
+                    # What the vector read is what is quoted: the sentence before it too.
+                    opens[sid] = sid - 1 if wanted else sid
+                    first = data.sentences[opens[sid]]
+                    shown.append(data.texts[sentence.source][first.start : sentence.end])
                 vectors = truncated(engine.embedder.encode(
                     [f"title: {t} | text: {x}" for t, x in zip(titles, inputs, strict=True)], "raw"),
                     data.sentence_vectors.shape[1])
-                row[label] = scored(questions, vectors, items, texts)
+                row[label] = scored(questions, vectors, items, shown)
                 variant = dataclasses.replace(data, sentence_vectors=vectors)
                 row[label + ", 3 in section"] = context_scored(Searcher(variant, engine.lexicon, 3, False), questions,
-                                                               items, variant)
+                                                               items, variant, opens)
             row["shipped, 3 in section"] = context_scored(Searcher(data, engine.lexicon, 3, False), questions,
                                                           items, data)
         if args.context:

@@ -36,6 +36,7 @@ from .ingest.recordings import (
     prune_cache,
     transcribe_all,
 )
+from .ingest.transcripts import without_repeated_label
 from .records import Chunk, Sentence, previous_in_paragraph
 from .retrieve.background import backgrounds, probe_best
 from .retrieve.embed import Embedder, Kind, truncated
@@ -153,11 +154,13 @@ def lexical_tokens(sentence_text: str, section: str) -> list[str]:
 
 def embedding_inputs(sentences: Sequence[Sentence], texts: list[str]) -> list[str]:
     """What is embedded for each sentence: its text, preceded by the sentence before it in the same
-    paragraph when it refers back to that one ("He refers to it as…"), so its vector has a subject."""
-    inputs = list(texts)
+    paragraph when it refers back to that one ("He refers to it as…"), so its vector has a subject; a
+    speaker's label that later cues of the sentence repeat is read once (transcripts.without_repeated_label)."""
+    read = [without_repeated_label(text) for text in texts]
+    inputs = list(read)
     for i, before in enumerate(previous_in_paragraph(sentences)):
         if before >= 0 and refers_back(texts[i]):
-            inputs[i] = f"{texts[before]} {texts[i]}"
+            inputs[i] = f"{read[before]} {read[i]}"
     return inputs
 
 

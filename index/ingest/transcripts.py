@@ -1,11 +1,13 @@
 """Transcripts with timings: WebVTT (.vtt), SubRip (.srt) and Whisper-style JSON (.json).
 
 A transcript's quotable text is what was said: the cue texts in order, joined by a space
-(a new paragraph after a pause of PARAGRAPH_PAUSE seconds or more), without the timing lines
-and cue numbers. Its sentences are split like any other text, and each keeps the start time
-of the cue in which it begins. Quotes are exact substrings of that spoken text, and every
-cue text is taken from the file as it stands (only markup tags like <v Speaker> or <i> are
-dropped).
+(a new paragraph after a pause of PARAGRAPH_PAUSE seconds or more, or where another speaker takes
+over), without the timing lines and cue numbers. A cue's speaker is its WebVTT voice tag (<v Name>),
+or the label opening it ("Tim Beiko: …", as Zoom and Teams write meetings) in a file where most cues
+open with one; the label stays in the quoted text. Its sentences are split like any other text,
+and each keeps the start time of the cue in which it begins. Quotes are exact substrings of that
+spoken text, and every cue text is taken from the file as it stands (only markup tags like
+<v Speaker> or <i> are dropped).
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from ..text.sentences import split_spans
 
 TRANSCRIPT_SUFFIXES = {".vtt", ".srt", ".json"}
 PARAGRAPH_PAUSE = 4.0  # seconds of silence between cues that start a new paragraph
+LABELLED_SHARE = 0.5  # a file's cues are read as "Speaker: text" when at least this share open so
+# A speaker's label opening a cue: up to 6 words and 50 characters before ": ", no sentence stop inside
+# ("Justin Florentine (Besu): …", "dionysuz.eth: …"; not "Note that the fork: …", seven words).
+_LABEL = re.compile(r"(?P<name>[^\s:：][^:：\n]{0,49}?)(?::[ \t]|：)")
+_STOP_INSIDE = re.compile(r"[.?!。？！](?:\s|$)")
+_VOICE = re.compile(r"<v(?:\.[^\s>]+)*\s+(?P<name>[^>]+)>")
 UNPUNCTUATED = 300  # characters of speech without a stop or a comma: unpunctuated, cut where its cues end
 _CLAUSE_MARK = re.compile(r"[,;:，；：、]")
 
@@ -39,6 +47,22 @@ class Cue:
     start: float  # seconds
     end: float
     text: str
+    voice: str | None = None  # the speaker its WebVTT voice tag names
+
+
+def speaker_label(text: str) -> str | None:
+    """The speaker's label opening a line of speech ("Ansgar Dietrichs: Hello" -> "Ansgar Dietrichs")."""
+    match = _LABEL.match(text)
+    if match is None or len(match["name"].split()) > 6 or _STOP_INSIDE.search(match["name"]):
+        return None
+    return match["name"]
+
+
+def speakers(cues: list[Cue]) -> list[str | None]:
+    """Each cue's speaker: its voice tag, else its label where most of the file's cues open with one."""
+    labels = [speaker_label(cue.text) for cue in cues]
+    labelled = sum(label is not None for label in labels) >= LABELLED_SHARE * len(cues)
+    return [cue.voice or (label if labelled else None) for cue, label in zip(cues, labels, strict=True)]
 
 
 def _seconds(stamp: str) -> float:
@@ -59,9 +83,11 @@ def parse_subtitles(raw: str) -> list[Cue]:
             continue  # WEBVTT header, NOTE, STYLE, REGION blocks
         match = _TIMING.match(lines[timing_at])
         assert match is not None
-        text = " ".join(_TAG.sub("", line).strip() for line in lines[timing_at + 1:] if line.strip())
+        said = lines[timing_at + 1:]
+        text = " ".join(_TAG.sub("", line).strip() for line in said if line.strip())
+        voice = next((v["name"].strip() for line in said if (v := _VOICE.search(line))), None)
         if text:
-            cues.append(Cue(_seconds(match["start"]), _seconds(match["end"]), text))
+            cues.append(Cue(_seconds(match["start"]), _seconds(match["end"]), text, voice))
     if not cues:
         raise TranscriptError("no cues with timings found")
     return cues
@@ -117,14 +143,17 @@ def parse_cues(suffix: str, raw: str) -> list[Cue]:
 
 
 def spoken_text(cues: list[Cue]) -> tuple[str, list[int], list[int]]:
-    """(text, offset where each cue starts, offsets where paragraphs start)."""
+    """(text, offset where each cue starts, offsets where paragraphs start). A paragraph starts after a
+    pause, and where another speaker takes over: no sentence runs from one speaker into the next."""
     parts: list[str] = []
     offsets: list[int] = []
     paragraphs = [0]
     length = 0
+    who = speakers(cues)
     for i, cue in enumerate(cues):
         if i:
-            separator = "\n\n" if cue.start - cues[i - 1].end >= PARAGRAPH_PAUSE else " "
+            turn = who[i] is not None and who[i - 1] is not None and who[i] != who[i - 1]
+            separator = "\n\n" if turn or cue.start - cues[i - 1].end >= PARAGRAPH_PAUSE else " "
             parts.append(separator)
             length += len(separator)
             if separator == "\n\n":
@@ -133,6 +162,17 @@ def spoken_text(cues: list[Cue]) -> tuple[str, list[int], list[int]]:
         parts.append(cue.text)
         length += len(cue.text)
     return "".join(parts), offsets, paragraphs
+
+
+def without_repeated_label(sentence: str) -> str:
+    """A sentence of a labelled transcript as it is embedded: its speaker's label kept where it opens the
+    sentence and dropped where a later cue repeats it ("Ansgar Dietrichs: … looking forward to Ansgar
+    Dietrichs: Hegota …" reads "… looking forward to Hegota …"). The quote keeps every label."""
+    label = speaker_label(sentence)
+    if label is None:
+        return sentence
+    opening = _LABEL.match(sentence).end()  # type: ignore[union-attr]
+    return sentence[:opening] + re.sub(rf"\s{re.escape(label)}(?::[ \t]|：)", " ", sentence[opening:])
 
 
 def _cue_pieces(text: str, s: int, e: int, offsets: list[int]) -> list[tuple[int, int]]:

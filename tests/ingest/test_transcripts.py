@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from index.build import embedding_inputs
 from index.config import Settings
 from index.engine import Engine
 from index.ingest.documents import front_matter, load_documents
-from index.ingest.transcripts import Cue, parse_subtitles, to_webvtt, webvtt_language
+from index.ingest.transcripts import Cue, parse_subtitles, speaker_label, to_webvtt, webvtt_language
 from index.retrieve.embed import Embedder
 from index.text.timestamps import format_hms
 
@@ -92,6 +93,59 @@ def test_whisper_json_segments(tmp_path: Path) -> None:
         ("It starts with digital tasks.", "00:00:03"),
         ("我们的目标是在 2-3 个月内达到最先进水平。", "00:01:35"),
     ]
+
+
+MEETING = """WEBVTT
+
+1
+00:05:06.760 --> 00:05:08.090
+Ansgar Dietrichs: Hello, hello, everyone
+
+2
+00:05:08.530 --> 00:05:09.480
+vitalik: Oh.
+
+3
+00:05:29.270 --> 00:05:32.130
+Ansgar Dietrichs: Today we look forward to
+
+4
+00:05:32.130 --> 00:05:35.130
+Ansgar Dietrichs: Hegota and the headline selection there.
+
+5
+00:05:35.200 --> 00:05:37.000
+Justin Florentine (Besu): Note: the fork is close.
+"""
+
+
+def test_a_meeting_speakers_turn_ends_a_sentence_and_a_repeated_label_is_read_once(tmp_path: Path) -> None:
+    """Zoom writes a meeting with each cue opening with its speaker's name: a sentence never runs from one
+    speaker into the next, even without a stop; the label a speaker's next cue repeats stays quoted but is
+    not embedded."""
+    folder = corpus(tmp_path, {"call.vtt": MEETING})
+    quoted = sentences_of(folder, "call.vtt")
+    assert quoted == [
+        ("Ansgar Dietrichs: Hello, hello, everyone", "00:05:06"),
+        ("vitalik: Oh.", "00:05:08"),
+        ("Ansgar Dietrichs: Today we look forward to Ansgar Dietrichs: Hegota and the headline selection there.",
+         "00:05:29"),
+        ("Justin Florentine (Besu): Note: the fork is close.", "00:05:35"),
+    ]
+    documents, _ = load_documents(folder)
+    texts = [documents[0].text[s.start : s.end] for s in documents[0].sentences]
+    assert embedding_inputs(documents[0].sentences, texts)[2] == \
+        "Ansgar Dietrichs: Today we look forward to Hegota and the headline selection there."
+    assert [speaker_label(t) for t in ("Tim Beiko: yes", "dionysuz.eth: ok", "It ends. Then: this",
+                                       "Seven words are far too many here: no", "主持人：大家好")] == \
+        ["Tim Beiko", "dionysuz.eth", None, None, "主持人"]
+
+
+def test_voice_tags_name_the_speakers(tmp_path: Path) -> None:
+    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Roger Bingham>We are in New York City\n\n"
+           "00:00:02.000 --> 00:00:03.000\n<v.loud Neil>and the stars\n")
+    folder = corpus(tmp_path, {"talk.vtt": vtt})
+    assert [t for t, _ in sentences_of(folder, "talk.vtt")] == ["We are in New York City", "and the stars"]
 
 
 def test_captions_without_punctuation_are_quoted_a_cue_at_a_time(tmp_path: Path) -> None:
