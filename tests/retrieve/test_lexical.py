@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 
 from index.retrieve.lexical import (
@@ -69,3 +72,15 @@ def test_commonness_covers_both_languages_but_not_numbers() -> None:
     assert common["take"] > common["storag"] > 0 and "memphi" not in common
     assert common["人"] > common["阶段"] > 0
     assert not any(token[0].isdigit() for token in common)
+
+
+def test_jiebas_dictionary_loads_only_when_chinese_text_is_cut() -> None:
+    """A one-shot English question does not pay for jieba's dictionary (issue 32): importing the engine
+    and the command line, and tokenising English, leave rjieba unimported; Chinese text imports it."""
+    code = ("import sys; import bot.terminal.cli; from index.retrieve.lexical import tokenize\n"
+            "english = tokenize('How many GPUs are in Memphis?'); before = 'rjieba' in sys.modules\n"
+            "chinese = tokenize('数据中心目前部署 30 万块 GPU')\n"
+            "print(before, 'rjieba' in sys.modules, english, chinese)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(" ", 2)
+    assert out[:2] == ["False", "True"], out
+    assert out[2].strip() == "['gpu', 'memphi'] ['数据', '中心', '数据中心', '部署', '30', '万块', 'gpu']"
