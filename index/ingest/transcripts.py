@@ -50,12 +50,17 @@ class Cue:
     voice: str | None = None  # the speaker its WebVTT voice tag names
 
 
-def speaker_label(text: str) -> str | None:
-    """The speaker's label opening a line of speech ("Ansgar Dietrichs: Hello" -> "Ansgar Dietrichs")."""
+def _opening_label(text: str) -> re.Match[str] | None:
     match = _LABEL.match(text)
     if match is None or len(match["name"].split()) > 6 or _STOP_INSIDE.search(match["name"]):
         return None
-    return match["name"]
+    return match
+
+
+def speaker_label(text: str) -> str | None:
+    """The speaker's label opening a line of speech ("Ansgar Dietrichs: Hello" -> "Ansgar Dietrichs")."""
+    match = _opening_label(text)
+    return match["name"] if match else None
 
 
 def speakers(cues: list[Cue]) -> list[str | None]:
@@ -168,11 +173,11 @@ def without_repeated_label(sentence: str) -> str:
     """A sentence of a labelled transcript as it is embedded: its speaker's label kept where it opens the
     sentence and dropped where a later cue repeats it ("Ansgar Dietrichs: … looking forward to Ansgar
     Dietrichs: Hegota …" reads "… looking forward to Hegota …"). The quote keeps every label."""
-    label = speaker_label(sentence)
-    if label is None:
+    match = _opening_label(sentence)
+    if match is None:
         return sentence
-    opening = _LABEL.match(sentence).end()  # type: ignore[union-attr]
-    return sentence[:opening] + re.sub(rf"\s{re.escape(label)}(?::[ \t]|：)", " ", sentence[opening:])
+    repeated = re.compile(rf"\s{re.escape(match['name'])}(?::[ \t]|：)")
+    return sentence[: match.end()] + repeated.sub(" ", sentence[match.end() :])
 
 
 def _cue_pieces(text: str, s: int, e: int, offsets: list[int]) -> list[tuple[int, int]]:
