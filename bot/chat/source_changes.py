@@ -90,7 +90,8 @@ def folder_of(bot: Client, guild_id: int | None) -> Path:
 
 
 async def target(bot: Client, interaction: discord.Interaction, library: bool) -> int | None:
-    """The server whose collection the command changes (None: the library, for the owner only)."""
+    """The server whose collection the command changes (None: the library, for the owner only); /source add,
+    /source remove and /reindex."""
     if library and not await bot.is_owner(interaction.user):
         raise SourceRefused(OWNER_ONLY)
     return None if library else interaction.guild_id

@@ -8,6 +8,8 @@ from discord import app_commands
 
 from bot.chat.context import Client
 from bot.chat.rebuilds import lane_for
+from bot.chat.source_changes import target
+from index.corpus import SourceRefused
 
 
 def setup(bot: Client) -> None:
@@ -17,11 +19,12 @@ def setup(bot: Client) -> None:
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def reindex(interaction: discord.Interaction, library: bool = False) -> None:
-        if library and not await bot.is_owner(interaction.user):
+        try:
+            guild_id = await target(bot, interaction, library)
+        except SourceRefused:
             await interaction.response.send_message("Only the bot's owner can rebuild the shared library.",
                                                     ephemeral=True)
             return
-        guild_id = None if library else interaction.guild_id
         await interaction.response.defer(ephemeral=True, thinking=True)
         lane = lane_for(None, guild_id)
         if bot.rebuilds.busy(guild_id, lane):
