@@ -88,11 +88,11 @@ class JointSearcher:
         if len(self.parts) == 1:  # one index: its own scale
             return self.parts[0].candidates(query_vector, terms, question_chinese, asked=asked)
         found: list[list[Candidate]] = []
-        best: list[float] = []
+        best: list[float] = []  # each index's best raw BM25 score
         for searcher in self.parts:
-            found.append(searcher.candidates(query_vector, terms, question_chinese, asked=asked))
-            raw = searcher.lexicon.scores(terms) if any(c.lexical for c in found[-1]) else np.zeros(0)
-            best.append(float(raw.max()) if len(raw) else 0.0)
+            candidates, best_bm25 = searcher.scored_candidates(query_vector, terms, question_chinese, asked=asked)
+            found.append(candidates)
+            best.append(best_bm25)
         top = max(best, default=0.0)
         return [
             dataclasses.replace(c, sid=c.sid + offset, partner=c.partner + offset if c.partner >= 0 else -1,

@@ -149,6 +149,18 @@ class Searcher:
     ) -> list[Candidate]:
         """Candidate sentences for a question: its vector, its words, its language and the type of
         answer it asks for (index/text/answer_types.py; "" for none)."""
+        return self.scored_candidates(query_vector, terms, question_chinese, top_chunks, asked)[0]
+
+    def scored_candidates(
+        self,
+        query_vector: np.ndarray,
+        terms: list[Term],
+        question_chinese: bool,
+        top_chunks: int = TOP_CHUNKS,
+        asked: AnswerType = "",
+    ) -> tuple[list[Candidate], float]:
+        """The candidates, and the best raw BM25 score their `lexical` is divided by (0 when there are
+        none): an engine over several indexes puts them on one scale with it (index/retrieve/joint.py)."""
         data = self.data
         n_dense = min(DENSE_CHUNKS, len(data.chunks))
         _, dense_ids = data.chunk_index.search(query_vector.reshape(1, -1), n_dense)
@@ -165,7 +177,7 @@ class Searcher:
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
         best_chunks = sorted(fused, key=fused.__getitem__, reverse=True)[:top_chunks]
         if not best_chunks:
-            return []
+            return [], 0.0
         scan = len(data.sentences) <= DENSE_EXTRA_MAX_SENTENCES
         closeness = self.closeness(data.sentence_vectors @ query_vector) if scan else None
         dense_top = [] if closeness is None else [int(i) for i in np.argsort(-closeness[0])[:DENSE_EXTRA]]
@@ -190,7 +202,7 @@ class Searcher:
                 typed=self.states(int(sid), int(other), asked),
             )
             for sid, d, c, lex, other in zip(ids, dense, coverage, lexical, partner, strict=True)
-        ]
+        ], best_bm25
 
     def states(self, sid: int, partner: int, asked: AnswerType) -> bool:
         """Does the quote of `sid` (with its partner, -1 for none) state a value of the type asked?
