@@ -50,8 +50,11 @@ def server_folder(data_dir: Path, guild_id: int) -> Path:
     return data_dir / SERVERS / str(int(guild_id))
 
 
-def collection_settings(settings: Settings, guild_id: int) -> Settings:
-    """The settings with the corpus and index folders of the server's collection."""
+def collection_settings(settings: Settings, guild_id: int | None) -> Settings:
+    """The settings with the corpus and index folders of the server's collection (None: the library's,
+    `settings` as they are)."""
+    if guild_id is None:
+        return settings
     folder = server_folder(settings.data_dir, guild_id)
     return dataclasses.replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index")
 
@@ -95,9 +98,6 @@ class Collections:
         self._loading: dict[int, threading.Lock] = {}
         self._shared: Engine | None = None  # the library, its citations labelled, for servers without sources
         self.loads = 0  # collections loaded from disk so far (benchmarks, tests)
-
-    def settings_for(self, guild_id: int | None) -> Settings:
-        return self.settings if guild_id is None else collection_settings(self.settings, guild_id)
 
     @property
     def loaded(self) -> list[int]:
@@ -182,7 +182,7 @@ class Collections:
         """Rebuild the server's collection (None: the library) from its folder and swap it in; None when
         the collection is now empty (its index is deleted). Blocking: run it on a thread of its own.
         Callers run one rebuild per collection at a time."""
-        settings = self.settings_for(guild_id)
+        settings = collection_settings(self.settings, guild_id)
         if guild_id is not None and not has_sources(settings.corpus_dir):
             shutil.rmtree(settings.index_dir, ignore_errors=True)
             self.replace(guild_id, None)

@@ -86,7 +86,7 @@ def limits(settings: Settings) -> corpus.Limits:
 
 def folder_of(bot: Client, guild_id: int | None) -> Path:
     """The corpus folder of a server's collection (None: the library's)."""
-    return bot.settings.corpus_dir if guild_id is None else collection_settings(bot.settings, guild_id).corpus_dir
+    return collection_settings(bot.settings, guild_id).corpus_dir
 
 
 async def target(bot: Client, interaction: discord.Interaction, library: bool) -> int | None:

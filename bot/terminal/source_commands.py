@@ -38,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(settings: Settings, args: argparse.Namespace, out) -> None:
     """Raises corpus.SourceRefused (bad input: exit 2) with the reason; nothing is changed then."""
     server = args.server
-    folder = settings.corpus_dir if server is None else collection_settings(settings, server).corpus_dir
+    folder = collection_settings(settings, server).corpus_dir
     if args.action == "list":
         names = corpus.source_names(folder)
         where = f"server {server}" if server is not None else "the shared library"
